@@ -1,0 +1,237 @@
+//! Code generation from the validated model.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Attribute, ItemFn};
+
+use crate::errors::Errors;
+use crate::model::{Node, NodeKind, Output, ParamKind, handler_marker};
+use crate::{attr, debug, validate};
+
+/// Expands `#[secured]` or `#[dependency]`. On error, the original item is emitted next to
+/// the errors so the rest of the crate and rust-analyzer keep working.
+pub(crate) fn node(kind: NodeKind, args: TokenStream, item: TokenStream) -> TokenStream {
+    let func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(func) => func,
+        Err(error) => {
+            let error = syn::Error::new(
+                error.span(),
+                format!("`{}` expects an `async fn`", kind.attribute()),
+            );
+            return input_and_compile_error(item, error);
+        }
+    };
+    let name = func.sig.ident.to_string();
+    let mut errors = Errors::default();
+    let args = attr::parse(args, &mut errors);
+    let expanded = match validate::node(kind, args, func, errors) {
+        Ok(node) => match kind {
+            NodeKind::Handler => handler(&node),
+            NodeKind::Dependency => dependency(&node),
+        },
+        Err(error) => input_and_compile_error(item, error),
+    };
+    debug::maybe_print(&name, &expanded);
+    expanded
+}
+
+fn input_and_compile_error(mut item: TokenStream, error: syn::Error) -> TokenStream {
+    item.extend(error.into_compile_error());
+    item
+}
+
+/// A `#[dependency]`: the user's fn untouched, a marker type of the same name (types and
+/// functions live in different namespaces), and its `Node` and `Dependency` impls.
+fn dependency(node: &Node) -> TokenStream {
+    let func = &node.func;
+    let name = &func.sig.ident;
+    let vis = &func.vis;
+    let node_impl = node_impl(node, &quote!(#name));
+    let ctx = quote!(__ScopesCtx);
+    let (stmts, args) = resolution(node, &ctx);
+    let (output, result) = match &node.output {
+        Output::Unit => (
+            quote!(()),
+            quote!(::core::result::Result::Ok(#name(#(#args),*).await)),
+        ),
+        Output::Plain(ty) => (
+            quote!(#ty),
+            quote!(::core::result::Result::Ok(#name(#(#args),*).await)),
+        ),
+        Output::Fallible(ty) => (
+            quote_spanned!(ty.span()=> <#ty as ::scopes_runtime::__private::Fallible>::Ok),
+            quote_spanned!(ty.span()=> ::scopes_runtime::__private::fallible(#name(#(#args),*).await)),
+        ),
+    };
+    let p = private();
+    quote! {
+        #func
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis enum #name {}
+
+        #node_impl
+
+        impl #p::Dependency for #name {
+            type Output = #output;
+
+            #[allow(clippy::manual_async_fn)]
+            fn resolve<#ctx: #p::Context>(
+                __scopes_req: &#p::actix_web::HttpRequest,
+                __scopes_payload: &mut #p::actix_web::dev::Payload,
+                __scopes_cache: &mut #p::Cache,
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<Self::Output, #p::actix_web::Error>,
+            > {
+                async move {
+                    #(#stmts)*
+                    #result
+                }
+            }
+        }
+    }
+}
+
+/// A `#[secured]` handler: the user's fn moves inside a wrapper of the same name whose only
+/// extractors are the request and its payload; the wrapper resolves the parameters in order
+/// (decorator dependencies first) and calls it. Route macros below `#[secured]` then see the
+/// wrapper.
+fn handler(node: &Node) -> TokenStream {
+    let func = &node.func;
+    let name = &func.sig.ident;
+    let vis = &func.vis;
+    let marker = handler_marker(name);
+    let p = private();
+    let node_impl = node_impl(node, &quote!(#marker));
+    let ctx = quote!(#p::Root<#marker>);
+    let (stmts, args) = resolution(node, &ctx);
+
+    let (lints, outer_attrs): (Vec<&Attribute>, Vec<&Attribute>) =
+        func.attrs.iter().partition(|attr| is_lint(attr));
+    let mut inner = func.clone();
+    inner.attrs = lints.iter().map(|attr| (*attr).clone()).collect();
+    inner.vis = syn::Visibility::Inherited;
+
+    let responder = match &func.sig.output {
+        syn::ReturnType::Type(_, ty) => quote_spanned!(ty.span()=> impl #p::actix_web::Responder),
+        syn::ReturnType::Default => quote!(impl #p::actix_web::Responder),
+    };
+    let placement = node.routes.is_empty().then(|| {
+        quote! {
+            const _: () = #p::assert_secured_fn(&self::#name);
+        }
+    });
+
+    quote! {
+        #(#outer_attrs)*
+        #vis async fn #name(
+            __scopes_req: #p::actix_web::HttpRequest,
+            __scopes_payload: #p::actix_web::web::Payload,
+        ) -> ::core::result::Result<#responder, #p::actix_web::Error> {
+            #inner
+            let __scopes_req = &__scopes_req;
+            let __scopes_payload = &mut #p::take_payload(__scopes_payload);
+            let __scopes_cache = &mut #p::Cache::new();
+            #(#stmts)*
+            ::core::result::Result::Ok(#name(#(#args),*).await)
+        }
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis enum #marker {}
+
+        #node_impl
+
+        impl #p::Handler for #marker {}
+
+        #placement
+    }
+}
+
+/// The `Node` impl: own scopes and the compile-time description of the node.
+fn node_impl(node: &Node, marker: &TokenStream) -> TokenStream {
+    let p = private();
+    let name = node.func.sig.ident.to_string();
+    let name = name.trim_start_matches("r#");
+    let kind = match node.kind {
+        NodeKind::Handler => quote!(Handler),
+        NodeKind::Dependency => quote!(Dependency),
+    };
+    let scopes: Vec<_> = node.scopes.iter().map(|scope| &scope.lit).collect();
+    let children = node
+        .decorators
+        .iter()
+        .chain(node.params.iter().filter_map(|param| match &param.kind {
+            ParamKind::Dependency(dep) => Some(dep),
+            _ => None,
+        }));
+    let children = children.map(|dep| quote_spanned!(dep.span()=> <#dep as #p::Node>::INFO));
+    let decorators = node.decorators.len();
+    let routes = node.routes.iter().map(|route| {
+        let method = &route.method;
+        let path = &route.path;
+        quote!(#p::Route { method: #method, path: #path })
+    });
+    quote! {
+        impl #p::Node for #marker {
+            const OWN: #p::ScopeSet = #p::ScopeSet::from_slice(&[#(#scopes),*]);
+            const INFO: &'static #p::NodeInfo = &#p::NodeInfo {
+                name: #name,
+                path: ::core::concat!(::core::module_path!(), "::", #name),
+                kind: #p::NodeKind::#kind,
+                own: &[#(#scopes),*],
+                children: &[#(#children),*],
+                decorators: #decorators,
+                routes: &[#(#routes),*],
+            };
+        }
+
+        // Evaluated here, so that a dependency cycle is reported where it is declared.
+        const _: &#p::NodeInfo = <#marker as #p::Node>::INFO;
+    }
+}
+
+/// Statements resolving the node's decorator dependencies and parameters in the context
+/// `ctx`, and the names of the parameters' values, in order.
+fn resolution(node: &Node, ctx: &TokenStream) -> (Vec<TokenStream>, Vec<syn::Ident>) {
+    let p = private();
+    let mut stmts = Vec::new();
+    for dep in &node.decorators {
+        stmts.push(quote_spanned! {dep.span()=>
+            let _ = #p::resolve::<#dep, #p::With<#ctx, #dep>>(
+                __scopes_req, __scopes_payload, __scopes_cache,
+            ).await?;
+        });
+    }
+    let mut args = Vec::new();
+    for (i, param) in node.params.iter().enumerate() {
+        let arg = format_ident!("__scopes_arg{}", i);
+        let ty = &param.ty;
+        let value = match &param.kind {
+            ParamKind::Dependency(dep) => quote_spanned! {dep.span()=>
+                #p::resolve::<#dep, #p::With<#ctx, #dep>>(
+                    __scopes_req, __scopes_payload, __scopes_cache,
+                ).await?
+            },
+            ParamKind::SecurityScopes => quote!(#p::SecurityScopes::of::<#ctx>()),
+            ParamKind::Extractor => quote_spanned! {ty.span()=>
+                #p::extract::<#ty>(__scopes_req, __scopes_payload).await?
+            },
+        };
+        stmts.push(quote!(let #arg = #value;));
+        args.push(arg);
+    }
+    (stmts, args)
+}
+
+fn is_lint(attr: &Attribute) -> bool {
+    ["allow", "warn", "deny", "forbid", "expect"]
+        .iter()
+        .any(|lint| attr.path().is_ident(lint))
+}
+
+fn private() -> TokenStream {
+    quote!(::scopes_runtime::__private)
+}

@@ -1,0 +1,74 @@
+//! The typed model of a `#[secured]` handler or `#[dependency]` fn, as validation leaves it:
+//! closed types only, so that expansion never has to unwrap.
+
+use proc_macro2::Ident;
+use quote::format_ident;
+use syn::{ItemFn, LitStr, Type};
+
+use crate::route::Route;
+
+/// Which macro is expanding.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NodeKind {
+    Handler,
+    Dependency,
+}
+
+impl NodeKind {
+    pub(crate) fn attribute(self) -> &'static str {
+        match self {
+            Self::Handler => "#[secured]",
+            Self::Dependency => "#[dependency]",
+        }
+    }
+}
+
+/// A scope literal that is a valid RFC 6749 scope token, unique in its list.
+pub(crate) struct Scope {
+    pub(crate) lit: LitStr,
+}
+
+/// A validated node of the dependency graph.
+pub(crate) struct Node {
+    pub(crate) kind: NodeKind,
+    pub(crate) scopes: Vec<Scope>,
+    /// `dependencies = [..]`: run for their checks, values discarded.
+    pub(crate) decorators: Vec<syn::Path>,
+    pub(crate) params: Vec<Param>,
+    pub(crate) output: Output,
+    pub(crate) routes: Vec<Route>,
+    /// The user's function, untouched.
+    pub(crate) func: ItemFn,
+}
+
+/// One parameter of the user's function.
+pub(crate) struct Param {
+    pub(crate) ty: Type,
+    pub(crate) kind: ParamKind,
+}
+
+/// How a parameter is obtained.
+pub(crate) enum ParamKind {
+    /// `Security<dep>` or `Depends<dep>`: resolve the dependency below this node.
+    Dependency(syn::Path),
+    /// `SecurityScopes`: the union of the path down to this node.
+    SecurityScopes,
+    /// Any other type: an actix-web extractor.
+    Extractor,
+}
+
+/// A dependency's return type.
+pub(crate) enum Output {
+    /// No return type: the dependency gives `()`.
+    Unit,
+    /// `T`: the dependency gives `T`.
+    Plain(Type),
+    /// `Result<T, E>` (any path ending in `Result`): gives `T`, an `Err` becomes the response.
+    Fallible(Type),
+}
+
+/// The hidden marker type of the handler `name`.
+pub(crate) fn handler_marker(name: &Ident) -> Ident {
+    let name = name.to_string();
+    format_ident!("__scopes_{}", name.trim_start_matches("r#"))
+}

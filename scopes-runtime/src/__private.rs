@@ -1,0 +1,78 @@
+//! What the macros' expansions name: not public API, no stability promise.
+
+pub use actix_web;
+pub use core;
+
+pub use crate::cache::Cache;
+pub use crate::dependency::{Dependency, resolve};
+pub use crate::graph::{Context, Handler, Node, NodeInfo, NodeKind, Root, Route, With};
+pub use crate::scope_set::ScopeSet;
+pub use crate::security::SecurityScopes;
+
+use actix_web::{Error, FromRequest, HttpRequest, dev::Payload, web};
+
+/// Runs an ordinary actix-web extractor for a dependency or handler parameter.
+pub async fn extract<T: FromRequest>(req: &HttpRequest, payload: &mut Payload) -> Result<T, Error> {
+    T::from_request(req, payload).await.map_err(Into::into)
+}
+
+/// The request body, taken once by the handler's wrapper for all its extractors.
+pub fn take_payload(payload: web::Payload) -> Payload {
+    payload.into_inner()
+}
+
+/// A dependency's return value, as `Ok` or as the error that becomes the response.
+#[diagnostic::on_unimplemented(
+    message = "a dependency's error type must turn into an actix-web error",
+    label = "`{Self}` does not turn into `actix_web::Error`",
+    note = "return `Result<T, E>` where `E` implements `actix_web::ResponseError`"
+)]
+pub trait IntoDepError {
+    /// The error as actix-web's.
+    fn into_dep_error(self) -> Error;
+}
+
+impl<E: Into<Error>> IntoDepError for E {
+    fn into_dep_error(self) -> Error {
+        self.into()
+    }
+}
+
+/// The `T` of a dependency returning `Result<T, E>`.
+pub trait Fallible {
+    /// The success type.
+    type Ok;
+    /// The error type.
+    type Err;
+    /// As a plain `Result`.
+    fn into_result(self) -> Result<Self::Ok, Self::Err>;
+}
+
+impl<T, E> Fallible for Result<T, E> {
+    type Ok = T;
+    type Err = E;
+    fn into_result(self) -> Self {
+        self
+    }
+}
+
+/// A `Result`-returning dependency's value, its error turned into actix-web's.
+pub fn fallible<R: Fallible>(ret: R) -> Result<R::Ok, Error>
+where
+    R::Err: IntoDepError,
+{
+    ret.into_result().map_err(IntoDepError::into_dep_error)
+}
+
+/// Implemented by the wrapper fn `#[secured]` generates, and by nothing a route macro made.
+#[diagnostic::on_unimplemented(
+    message = "`#[secured]` must be placed above the actix-web route macro",
+    label = "this handler was already turned into a route by a route macro",
+    note = "write `#[secured(..)]` first and `#[get(..)]` (or `#[post]`, `#[route]`, ..) below it"
+)]
+pub trait SecuredFn {}
+
+impl<F, R> SecuredFn for F where F: Fn(HttpRequest, web::Payload) -> R {}
+
+/// Fails to compile, with the message above, when `#[secured]` was placed below a route macro.
+pub const fn assert_secured_fn<F: SecuredFn>(_: &F) {}

@@ -1,0 +1,60 @@
+//! The per-request cache of dependency results (FastAPI's `use_cache`).
+//!
+//! A dependency reached twice in one request under the same scope union runs once. The
+//! cache lives on the handler's stack, and is only written when the compiler found that the
+//! handler's tree holds some dependency more than once ([`Handler::NEEDS_CACHE`]): other
+//! handlers never allocate for it.
+//!
+//! [`Handler::NEEDS_CACHE`]: crate::graph::Handler::NEEDS_CACHE
+
+use core::any::{Any, TypeId};
+use std::rc::Rc;
+
+use crate::dependency::Dependency;
+use crate::scope_set::same_scopes;
+
+/// Results of the dependencies already resolved in this request, keyed by node and union.
+#[derive(Default)]
+pub struct Cache {
+    entries: Vec<Entry>,
+}
+
+struct Entry {
+    node: TypeId,
+    scopes: &'static [&'static str],
+    value: Rc<dyn Any>,
+}
+
+impl Cache {
+    /// An empty cache; allocates nothing.
+    pub const fn new() -> Self {
+        Self {
+            entries: Vec::new(),
+        }
+    }
+
+    /// The result of `D` under `scopes`, if it was resolved already in this request.
+    pub fn get<D: Dependency>(&self, scopes: &[&str]) -> Option<Rc<D::Output>> {
+        self.entries
+            .iter()
+            .find(|e| e.node == TypeId::of::<D>() && same_scopes(e.scopes, scopes))
+            .and_then(|e| Rc::clone(&e.value).downcast::<D::Output>().ok())
+    }
+
+    /// Records the result of `D` under `scopes`.
+    pub fn insert<D: Dependency>(&mut self, scopes: &'static [&'static str], value: Rc<D::Output>) {
+        self.entries.push(Entry {
+            node: TypeId::of::<D>(),
+            scopes,
+            value,
+        });
+    }
+}
+
+impl core::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Cache")
+            .field("entries", &self.entries.len())
+            .finish()
+    }
+}

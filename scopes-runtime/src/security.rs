@@ -1,0 +1,170 @@
+//! What handlers and dependencies receive: [`Security`], [`Depends`] and [`SecurityScopes`].
+
+use core::fmt;
+use core::ops::Deref;
+use std::rc::Rc;
+
+use crate::dependency::Dependency;
+use crate::graph::Context;
+
+/// The output of the dependency `D`, resolved for this handler (FastAPI's `Security(dep)`).
+///
+/// The scopes that `D` and everything below it see are the union of the scopes declared
+/// along the path from the handler down; they come from the `#[secured]` and `#[dependency]`
+/// attributes, never from the use site, so no scope is ever written twice.
+///
+/// ```
+/// use scopes_runtime::{dependency, Security};
+///
+/// #[derive(Clone)]
+/// struct User(String);
+///
+/// #[dependency]
+/// async fn current_user() -> User {
+///     User("johndoe".into())
+/// }
+///
+/// #[dependency(scopes = ["me"])]
+/// async fn active_user(user: Security<current_user>) -> User {
+///     // `Security<D>` derefs to `D`'s output; `into_inner` takes it out.
+///     assert_eq!(user.0, "johndoe");
+///     user.into_inner()
+/// }
+/// ```
+pub struct Security<D: Dependency> {
+    value: Held<D::Output>,
+}
+
+/// `Security<D>` under FastAPI's other name. Scopes are declared on `#[dependency]` nodes, so
+/// the two are the same type; `Depends` reads better where no scope is involved.
+pub type Depends<D> = Security<D>;
+
+enum Held<T> {
+    Owned(T),
+    Shared(Rc<T>),
+}
+
+impl<D: Dependency> Security<D> {
+    pub(crate) fn owned(value: D::Output) -> Self {
+        Self {
+            value: Held::Owned(value),
+        }
+    }
+
+    pub(crate) fn shared(value: Rc<D::Output>) -> Self {
+        Self {
+            value: Held::Shared(value),
+        }
+    }
+
+    /// The dependency's output. Moves it out, or clones it when the request's cache holds it
+    /// for another user too.
+    pub fn into_inner(self) -> D::Output
+    where
+        D::Output: Clone,
+    {
+        match self.value {
+            Held::Owned(value) => value,
+            Held::Shared(value) => Rc::unwrap_or_clone(value),
+        }
+    }
+}
+
+impl<D: Dependency> Deref for Security<D> {
+    type Target = D::Output;
+
+    fn deref(&self) -> &D::Output {
+        match &self.value {
+            Held::Owned(value) => value,
+            Held::Shared(value) => value,
+        }
+    }
+}
+
+impl<D: Dependency> fmt::Debug for Security<D>
+where
+    D::Output: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Security").field(&**self).finish()
+    }
+}
+
+/// The scopes required along the path from the handler to the dependency that receives
+/// this, handler first, without repeats (FastAPI's `SecurityScopes`).
+///
+/// Both views are `&'static` data computed by the compiler; taking one costs a copy of two
+/// references.
+///
+/// ```
+/// use scopes_runtime::{dependency, SecurityScopes};
+///
+/// #[dependency]
+/// async fn check(scopes: SecurityScopes) -> &'static str {
+///     // Under `#[secured(scopes = ["items"])]` and a `#[dependency(scopes = ["me"])]`
+///     // parent, this is `["items", "me"]` and `"items me"`.
+///     scopes.scope_str()
+/// }
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SecurityScopes {
+    scopes: &'static [&'static str],
+    scope_str: &'static str,
+}
+
+impl SecurityScopes {
+    /// The scopes of the context `Ctx`.
+    #[doc(hidden)]
+    pub const fn of<Ctx: Context>() -> Self {
+        Self {
+            scopes: Ctx::SCOPES,
+            scope_str: Ctx::SCOPE_STR,
+        }
+    }
+
+    /// The scopes, in order (FastAPI's `security_scopes.scopes`).
+    pub const fn scopes(&self) -> &'static [&'static str] {
+        self.scopes
+    }
+
+    /// The scopes joined by spaces (FastAPI's `security_scopes.scope_str`), as RFC 6750's
+    /// `scope` attribute writes them.
+    pub const fn scope_str(&self) -> &'static str {
+        self.scope_str
+    }
+
+    /// Whether no scope is required.
+    pub const fn is_empty(&self) -> bool {
+        self.scopes.is_empty()
+    }
+
+    /// The required scopes that `granted` lacks, in order.
+    ///
+    /// ```
+    /// # use scopes_runtime::SecurityScopes;
+    /// fn check(required: SecurityScopes, granted: &[String]) -> Result<(), Vec<&'static str>> {
+    ///     let missing: Vec<_> = required.missing(granted).collect();
+    ///     if missing.is_empty() { Ok(()) } else { Err(missing) }
+    /// }
+    /// ```
+    pub fn missing<'g, S: AsRef<str>>(
+        &self,
+        granted: &'g [S],
+    ) -> impl Iterator<Item = &'static str> + use<'g, S> {
+        self.scopes
+            .iter()
+            .copied()
+            .filter(move |s| !granted.iter().any(|g| g.as_ref() == *s))
+    }
+
+    /// Whether `granted` holds every required scope.
+    pub fn is_satisfied_by<S: AsRef<str>>(&self, granted: &[S]) -> bool {
+        self.missing(granted).next().is_none()
+    }
+}
+
+impl fmt::Debug for SecurityScopes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SecurityScopes").field(&self.scopes).finish()
+    }
+}

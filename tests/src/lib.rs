@@ -1,0 +1,1 @@
+//! Cross-crate and UI tests of the scopes workspace live in `tests/`.
