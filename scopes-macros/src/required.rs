@@ -18,7 +18,8 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
             "expected the path of a `#[secured]` handler, without generic arguments",
         ));
     }
-    last.ident = handler_marker(&last.ident);
+    let marker = handler_marker(&last.ident);
+    last.ident = syn::Ident::new(&marker.to_string(), last.ident.span());
     Ok(quote! {
         <#path as ::scopes_runtime::__private::Handler>::REQUIRED_SCOPES
     })

@@ -57,13 +57,19 @@ pub(crate) fn node(
         .collect();
 
     let routes = route::routes(&func.attrs);
-    if kind == NodeKind::Dependency {
-        if let Some(attr) = func.attrs.iter().find(|a| route::is_route_macro(a)) {
-            errors.spanned(
-                attr,
-                "a `#[dependency]` cannot be a route: mark handlers `#[secured]` instead",
-            );
-        }
+    if let (NodeKind::Dependency, Some(attr)) =
+        (kind, func.attrs.iter().find(|a| route::is_route_macro(a)))
+    {
+        errors.spanned(
+            attr,
+            "a `#[dependency]` cannot be a route: mark handlers `#[secured]` instead",
+        );
+    }
+    if kind == NodeKind::Handler && matches!(sig.output, ReturnType::Default) {
+        errors.spanned(
+            &sig.ident,
+            "a `#[secured]` handler needs a return type that implements `actix_web::Responder`",
+        );
     }
     let output = output(&sig.output, kind, &mut errors);
 

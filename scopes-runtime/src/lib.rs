@@ -67,4 +67,150 @@ pub use dependency::Dependency;
 pub use scope_set::ScopeSet;
 pub use security::{Depends, Security, SecurityScopes};
 
-pub use scopes_macros::{dependency, required_scopes, secured};
+/// Marks an actix-web handler as secured: its parameters may be dependencies, and the scopes
+/// it declares head every scope union below it.
+///
+/// # Examples
+/// ```
+/// use actix_web::{get, web, App, Responder};
+/// use scopes_runtime::{dependency, secured, Security, SecurityScopes};
+///
+/// #[dependency]
+/// async fn current_user(scopes: SecurityScopes) -> String {
+///     format!("required: {}", scopes.scope_str())
+/// }
+///
+/// // Above a route macro:
+/// #[secured(scopes = ["items"])]
+/// #[get("/items/")]
+/// async fn read_items(user: Security<current_user>) -> impl Responder {
+///     user.into_inner() // "required: items"
+/// }
+///
+/// // Or registered by hand:
+/// #[secured]
+/// async fn status(user: Security<current_user>) -> impl Responder {
+///     user.into_inner() // "required: "
+/// }
+///
+/// # fn main() {
+/// let app = App::new()
+///     .service(read_items)
+///     .route("/status/", web::get().to(status));
+/// # drop(app);
+/// # }
+/// ```
+///
+/// # Grammar
+/// ```text
+/// #[secured]
+/// #[secured( (scopes = [ "scope", .. ])? , (dependencies = [ path, .. ])? )]
+/// ```
+/// A scope is a string literal holding one RFC 6749 scope token: visible ASCII, no space,
+/// `"` or `\`; no scope twice in one list. `dependencies` names `#[dependency]` fns.
+///
+/// # Semantics
+/// - The handler must be an `async fn` with a return type implementing `Responder`, placed
+///   before any actix-web route macro (`#[get]`, `#[post]`, `#[route]`, ..). Handlers
+///   registered by hand must be module-level items.
+/// - Its parameters are resolved in order: `Security<dep>` / `Depends<dep>` run the
+///   dependency in the path `handler -> dep`; `SecurityScopes` gets the handler's own
+///   scopes; anything else is an actix-web extractor. `dependencies = [..]` run first,
+///   in order, for their checks; their values are discarded.
+/// - The first error (from a dependency or an extractor) becomes the response.
+/// - A dependency reached twice under the same scope union runs once per request.
+/// - The handler becomes a wrapper taking `(HttpRequest, web::Payload)`; the function you
+///   wrote is kept inside it, unchanged.
+/// - [`required_scopes!`] gives the union over the whole tree as a `const`.
+///
+/// ```compile_fail
+/// use scopes_runtime::secured;
+///
+/// // error: invalid scope "read users": a scope cannot contain whitespace
+/// #[secured(scopes = ["read users"])]
+/// async fn handler() -> &'static str { "ok" }
+/// ```
+pub use scopes_macros::secured;
+
+/// Marks an async fn as a dependency, usable as `Security<f>`, `Depends<f>` or in
+/// `dependencies = [f]`, like FastAPI's `Security(f, scopes=[..])`.
+///
+/// # Examples
+/// ```
+/// use actix_web::{web, HttpRequest};
+/// use scopes_runtime::{dependency, Security, SecurityScopes};
+///
+/// #[derive(Clone)]
+/// struct User { name: String, disabled: bool }
+///
+/// #[dependency]
+/// async fn get_current_user(
+///     security_scopes: SecurityScopes,
+///     req: HttpRequest, // any actix-web extractor
+/// ) -> Result<User, actix_web::Error> {
+///     let _ = (security_scopes.scopes(), req.headers());
+///     Ok(User { name: "johndoe".into(), disabled: false })
+/// }
+///
+/// #[dependency(scopes = ["me"])]
+/// async fn get_current_active_user(
+///     current_user: Security<get_current_user>,
+/// ) -> Result<User, actix_web::Error> {
+///     if current_user.disabled {
+///         return Err(actix_web::error::ErrorBadRequest("Inactive user"));
+///     }
+///     Ok(current_user.into_inner())
+/// }
+/// ```
+///
+/// # Grammar
+/// ```text
+/// #[dependency]
+/// #[dependency( (scopes = [ "scope", .. ])? , (dependencies = [ path, .. ])? )]
+/// ```
+///
+/// # Semantics
+/// - The fn must be a non-generic `async fn`. Its parameters are resolved as a handler's
+///   are; its [`SecurityScopes`] is the union of the scopes declared on every node from the
+///   handler down to and including this one, handler first, without repeats.
+/// - It returns `T`, or `Result<T, E>` (any type path ending in `Result`) where `E` turns
+///   into `actix_web::Error` (any `ResponseError`): users receive `T`; an `Err` becomes the
+///   response. `T: Clone` lets users take the value out with `into_inner`.
+/// - The fn stays callable as written; the macro adds a hidden marker type of the same name
+///   (types and functions live in different namespaces).
+///
+/// ```compile_fail
+/// use scopes_runtime::{dependency, Security};
+///
+/// struct User;
+///
+/// // error: `User` is not a dependency
+/// #[dependency]
+/// async fn active_user(user: Security<User>) -> u8 { 0 }
+/// ```
+pub use scopes_macros::dependency;
+
+/// The total scopes a `#[secured]` handler requires: the union over every node of its tree,
+/// handler first, depth first, without repeats, as a `&'static [&'static str]` usable in
+/// `const` contexts.
+///
+/// # Examples
+/// ```
+/// use scopes_runtime::{dependency, required_scopes, scope_set::scopes_eq, secured, Security};
+///
+/// #[dependency(scopes = ["me"])]
+/// async fn me() {}
+///
+/// #[secured(scopes = ["items"])]
+/// async fn read_own_items(_me: Security<me>) -> &'static str { "[]" }
+///
+/// const REQUIRED: &[&str] = required_scopes!(read_own_items);
+/// const _: () = assert!(scopes_eq(REQUIRED, &["items", "me"]));
+/// # fn main() {}
+/// ```
+///
+/// # Grammar
+/// ```text
+/// required_scopes!(path::to::handler)
+/// ```
+pub use scopes_macros::required_scopes;

@@ -1,0 +1,6 @@
+use scopes_runtime::secured;
+
+#[secured]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use scopes_runtime::dependency;
+
+#[dependency]
+struct NotAFn;
+
+fn main() {}

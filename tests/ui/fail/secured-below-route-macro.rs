@@ -1,0 +1,10 @@
+use actix_web::{Responder, get};
+use scopes_runtime::secured;
+
+#[get("/")]
+#[secured(scopes = ["items"])]
+async fn handler() -> impl Responder {
+    "ok"
+}
+
+fn main() {}
