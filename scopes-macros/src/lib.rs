@@ -1,4 +1,5 @@
-//! Procedural macros of `scopes`: `#[secured]`, `#[dependency]` and `required_scopes!`.
+//! Procedural macros of `scopes`: `#[secured]`, `#[dependency]`, `required_scopes!` and
+//! `handler_info!`.
 //!
 //! Use them through `scopes-runtime`, which re-exports them with their documentation; the
 //! expansions name `::scopes_runtime` and do not work without it.
@@ -36,7 +37,15 @@ pub fn dependency(args: TokenStream, item: TokenStream) -> TokenStream {
 /// A handler's total required scopes, as a `const`; see `scopes_runtime::required_scopes`.
 #[proc_macro]
 pub fn required_scopes(input: TokenStream) -> TokenStream {
-    required::expand(input.into())
+    required::required_scopes(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// A handler's compile-time description; see `scopes_runtime::handler_info`.
+#[proc_macro]
+pub fn handler_info(input: TokenStream) -> TokenStream {
+    required::handler_info(input.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

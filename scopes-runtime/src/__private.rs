@@ -76,3 +76,8 @@ impl<F, R> SecuredFn for F where F: Fn(HttpRequest, web::Payload) -> R {}
 
 /// Fails to compile, with the message above, when `#[secured]` was placed below a route macro.
 pub const fn assert_secured_fn<F: SecuredFn>(_: &F) {}
+
+/// The description of the handler `H`, usable in `const`s.
+pub const fn handler_info<H: Handler>() -> &'static NodeInfo {
+    H::INFO
+}

@@ -5,7 +5,19 @@
 //! from a handler down to a dependency is a *type*: [`Root<H>`] for the handler `H`, then one
 //! [`With<Parent, Node>`] layer per dependency. Every [`Context`] carries the union of the
 //! scopes along its path as associated `const`s, so a request only reads `&'static` data.
-//! Later layers (router-level security, scope expressions) are more `Context` impls.
+//!
+//! # Room to grow
+//! The representation is chosen so that the next features are additions, not rewrites:
+//! - *A scope registry checked at compile time*: the `OAuth2PasswordBearer` catalogue as a
+//!   `const`, and one more `const _: () = assert!(..)` per node comparing [`Node::OWN`] with
+//!   it; the macros only gain a `scheme = ..` key.
+//! - *`any(..)` / `all(..)` expressions*: [`NodeInfo::own`] becomes one variant of a scope
+//!   expression; unions of plain sets stay as they are, and the check helper evaluates the
+//!   expression instead of a subset test.
+//! - *Router-level security*: a scope declared on a `web::scope` is one more context layer
+//!   between [`Root`] and the handler, `With<Router, Handler>`; nothing below changes.
+//! - *Every route secured or explicitly public*: [`NodeInfo::routes`] already records what
+//!   the route macros register, so a test can compare the app's routes with the handlers'.
 
 use core::marker::PhantomData;
 

@@ -214,3 +214,29 @@ pub use scopes_macros::dependency;
 /// required_scopes!(path::to::handler)
 /// ```
 pub use scopes_macros::required_scopes;
+
+/// The compile-time description of a `#[secured]` handler, as a
+/// `&'static` [`graph::NodeInfo`] usable in `const`s: its name, the routes its route macro
+/// registers, its own scopes and its dependency tree. Route tables and the OpenAPI document
+/// are built from it.
+///
+/// # Examples
+/// ```
+/// use actix_web::get;
+/// use scopes_runtime::{graph::NodeInfo, handler_info, secured};
+///
+/// #[secured(scopes = ["items"])]
+/// #[get("/items/")]
+/// async fn read_items() -> &'static str { "[]" }
+///
+/// const INFO: &NodeInfo = handler_info!(read_items);
+/// assert_eq!(INFO.name, "read_items");
+/// assert_eq!((INFO.routes[0].method, INFO.routes[0].path), ("GET", "/items/"));
+/// assert_eq!(INFO.own, ["items"]);
+/// ```
+///
+/// # Grammar
+/// ```text
+/// handler_info!(path::to::handler)
+/// ```
+pub use scopes_macros::handler_info;
