@@ -1,0 +1,96 @@
+//! Command line and environment configuration (clap).
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// FastAPI's OAuth2-scopes tutorial, rebuilt on actix-web with `scopes`.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// How to serve.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the server (the default).
+    Serve,
+    /// Print the route table: method, path, handler, required scopes, dependency chain.
+    Routes,
+}
+
+/// Server configuration. Every flag has an environment variable; nothing is required.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "HOST", default_value = "127.0.0.1", global = true)]
+    pub host: IpAddr,
+
+    /// Port to listen on; 0 picks a free one (the chosen address is printed).
+    #[arg(long, env = "PORT", default_value_t = 8000, global = true)]
+    pub port: u16,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, env = "WORKERS", global = true)]
+    pub workers: Option<usize>,
+
+    /// The HS256 signing secret (at least 32 bytes). Without a key, a random one is
+    /// generated at start. `09d25e…` (the tutorial's) makes tokens interoperable with the
+    /// original app.
+    #[arg(long, env = "SECRET_KEY", hide_env_values = true, global = true)]
+    pub secret_key: Option<String>,
+
+    /// A file holding the HS256 secret (trailing newline ignored).
+    #[arg(long, env = "SECRET_KEY_FILE", global = true, conflicts_with = "secret_key")]
+    pub secret_key_file: Option<PathBuf>,
+
+    /// The JWT signing algorithm.
+    #[arg(long, env = "JWT_ALGORITHM", value_enum, default_value_t = Algorithm::Hs256, global = true)]
+    pub algorithm: Algorithm,
+
+    /// PEM private key for RS256 / ES256 / EdDSA.
+    #[arg(long, env = "JWT_PRIVATE_KEY_FILE", global = true)]
+    pub private_key_file: Option<PathBuf>,
+
+    /// PEM public key for RS256 / ES256 / EdDSA.
+    #[arg(long, env = "JWT_PUBLIC_KEY_FILE", global = true)]
+    pub public_key_file: Option<PathBuf>,
+
+    /// Access token lifetime in minutes.
+    #[arg(long, env = "ACCESS_TOKEN_EXPIRE_MINUTES", default_value_t = 30, global = true)]
+    pub token_minutes: u32,
+
+    /// Log filter, e.g. `info` or `demo_app=debug`.
+    #[arg(long, env = "LOG_LEVEL", default_value = "info", global = true)]
+    pub log_level: String,
+
+    /// Answer in strict RFC 6750 / RFC 6749 form (403 `insufficient_scope`, `invalid_grant`,
+    /// ..) instead of the tutorial's `{"detail": ..}` bodies.
+    #[arg(long, env = "RFC6750", global = true)]
+    pub rfc6750: bool,
+}
+
+/// Signing algorithms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Algorithm {
+    /// HMAC with SHA-256 and a shared secret (the tutorial's).
+    #[value(name = "HS256")]
+    Hs256,
+    /// RSA PKCS#1 v1.5 with SHA-256.
+    #[value(name = "RS256")]
+    Rs256,
+    /// ECDSA P-256 with SHA-256.
+    #[value(name = "ES256")]
+    Es256,
+    /// Ed25519.
+    #[value(name = "EdDSA")]
+    EdDsa,
+}

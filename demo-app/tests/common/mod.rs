@@ -1,0 +1,188 @@
+//! Starts the real `demo-app` binary on an ephemeral port and talks HTTP/1.1 to it over a
+//! plain socket, so that tests see status, headers and body exactly as sent.
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The tutorial's key: tokens minted with it interoperate with the Python original.
+pub const TUTORIAL_KEY: &str = "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7";
+
+/// A running server, killed on drop.
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+}
+
+impl Server {
+    /// Starts the demo with the tutorial key and `args`.
+    pub fn start(args: &[&str]) -> Self {
+        Self::start_with_env(args, &[("SECRET_KEY", TUTORIAL_KEY)])
+    }
+
+    /// Starts the demo with `args` and `env` (and no inherited configuration).
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_demo-app"));
+        for var in [
+            "HOST",
+            "PORT",
+            "WORKERS",
+            "SECRET_KEY",
+            "SECRET_KEY_FILE",
+            "JWT_ALGORITHM",
+            "JWT_PRIVATE_KEY_FILE",
+            "JWT_PUBLIC_KEY_FILE",
+            "ACCESS_TOKEN_EXPIRE_MINUTES",
+            "LOG_LEVEL",
+            "RFC6750",
+        ] {
+            command.env_remove(var);
+        }
+        command
+            .args(["--port", "0", "--workers", "2"])
+            .args(args)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("demo-app starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(url) = line.split("listening on http://").nth(1) {
+                        break url.trim().parse().expect("an address");
+                    }
+                }
+                _ => {
+                    let _ = child.kill();
+                    let mut err = String::new();
+                    if let Some(mut stderr) = child.stderr.take() {
+                        let _ = stderr.read_to_string(&mut err);
+                    }
+                    panic!("demo-app exited before listening: {err}");
+                }
+            }
+        };
+        Self { child, addr }
+    }
+
+    /// The server's stderr so far is not collected; this stops the server and returns it.
+    pub fn stop_and_read_logs(mut self) -> String {
+        let _ = self.child.kill();
+        let mut err = String::new();
+        if let Some(mut stderr) = self.child.stderr.take() {
+            let _ = stderr.read_to_string(&mut err);
+        }
+        err
+    }
+
+    /// Sends a raw request (`Host` and `Connection: close` are added) and reads the answer.
+    pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        let mut stream = TcpStream::connect(self.addr).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+        let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if !body.is_empty() || method == "POST" {
+            request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        request.push_str("\r\n");
+        stream.write_all(request.as_bytes()).expect("write head");
+        stream.write_all(body).expect("write body");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).expect("read");
+        Response::parse(&raw)
+    }
+
+    pub fn get(&self, path: &str, token: Option<&str>) -> Response {
+        match token {
+            Some(token) => self.send("GET", path, &[("Authorization", &format!("Bearer {token}"))], b""),
+            None => self.send("GET", path, &[], b""),
+        }
+    }
+
+    /// `POST /token` with a urlencoded form.
+    pub fn post_form(&self, path: &str, form: &str) -> Response {
+        self.send(
+            "POST",
+            path,
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            form.as_bytes(),
+        )
+    }
+
+    /// A token for `username`/`password` with `scope`, asserting a 200.
+    pub fn token(&self, username: &str, password: &str, scope: &str) -> String {
+        let res = self.post_form("/token", &format!("username={username}&password={password}&scope={scope}"));
+        assert_eq!(res.status, 200, "{}", res.text());
+        res.json()["access_token"].as_str().expect("access_token").to_owned()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A parsed HTTP/1.1 response.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    fn parse(raw: &[u8]) -> Self {
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("end of head");
+        let head = String::from_utf8_lossy(&raw[..split]);
+        let mut lines = head.split("\r\n");
+        let status = lines
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|s| s.parse().ok())
+            .expect("status line");
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        let mut body = raw[split + 4..].to_vec();
+        let chunked = headers.iter().any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
+        if chunked {
+            body = dechunk(&body);
+        }
+        Self { status, headers, body }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("json body ({e}): {}", self.text()))
+    }
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(end) = body.windows(2).position(|w| w == b"\r\n") else { break };
+        let size = usize::from_str_radix(String::from_utf8_lossy(&body[..end]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&body[end + 2..end + 2 + size]);
+        body = &body[end + 2 + size + 2..];
+    }
+    out
+}
