@@ -95,7 +95,7 @@ pub fn mint_claims(config: &TokenConfig, claims: &Claims) -> String {
 /// A request with `Authorization: Bearer <token>`.
 ///
 /// ```
-/// let req = scopes_runtime::testing::bearer_request("abc").uri("/me").to_request();
+/// let req = scopes_runtime::testing::bearer_request("abc").uri("/me").to_http_request();
 /// assert_eq!(req.headers().get("authorization").unwrap(), "Bearer abc");
 /// ```
 pub fn bearer_request(token: &str) -> TestRequest {
