@@ -488,3 +488,21 @@ impl ResponseError for AuthError {
             .body(body.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::push_param;
+
+    #[test]
+    fn quotes_header_values_safely() {
+        let mut challenge = String::from("Bearer");
+        push_param(&mut challenge, "error", "invalid_token");
+        push_param(&mut challenge, "scope", "a\"b\\c d\r\n\u{e9}\0");
+        push_param(&mut challenge, "empty", "");
+        assert_eq!(
+            challenge,
+            r#"Bearer error="invalid_token", scope="a\"b\\c d""#
+        );
+        assert!(actix_web::http::header::HeaderValue::from_str(&challenge).is_ok());
+    }
+}

@@ -4,8 +4,8 @@
 use std::error::Error as _;
 
 use actix_web::dev::ServiceResponse;
-use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::test as atest;
 use actix_web::{App, HttpRequest, HttpResponse, Responder, ResponseError, get, web};
 use scopes_runtime::{
@@ -30,8 +30,14 @@ struct User {
 
 fn get_user(username: &str) -> Option<User> {
     match username {
-        "johndoe" => Some(User { username: username.into(), disabled: false }),
-        "alice" => Some(User { username: username.into(), disabled: true }),
+        "johndoe" => Some(User {
+            username: username.into(),
+            disabled: false,
+        }),
+        "alice" => Some(User {
+            username: username.into(),
+            disabled: true,
+        }),
         _ => None,
     }
 }
@@ -93,7 +99,10 @@ async fn call(style: ErrorStyle, path: &str, authorization: Option<String>) -> S
 }
 
 fn bearer_for(sub: &str, scopes: &[&str]) -> Option<String> {
-    Some(format!("Bearer {}", testing::mint(&testing::token_config(), sub, scopes)))
+    Some(format!(
+        "Bearer {}",
+        testing::mint(&testing::token_config(), sub, scopes)
+    ))
 }
 
 async fn check(res: ServiceResponse, status: u16, challenge: Option<&str>, body: Value) {
@@ -117,7 +126,12 @@ async fn tutorial_style() {
     let t = ErrorStyle::Tutorial;
     let detail = |d: &str| json!({"detail": d});
 
-    let ok = call(t, "/users/me/items/", bearer_for("johndoe", &["me", "items"])).await;
+    let ok = call(
+        t,
+        "/users/me/items/",
+        bearer_for("johndoe", &["me", "items"]),
+    )
+    .await;
     assert_eq!(ok.status(), 200);
     let ok = call(t, "/status/", bearer_for("johndoe", &[])).await;
     assert_eq!(ok.status(), 200);
@@ -132,24 +146,65 @@ async fn tutorial_style() {
 
     // Invalid token: the challenge names the route's scopes, or none.
     let res = call(t, "/users/me/items/", Some("Bearer not.a.token".into())).await;
-    check(res, 401, Some("Bearer scope=\"items me\""), detail("Could not validate credentials")).await;
+    check(
+        res,
+        401,
+        Some("Bearer scope=\"items me\""),
+        detail("Could not validate credentials"),
+    )
+    .await;
     let res = call(t, "/users/me/", Some("Bearer not.a.token".into())).await;
-    check(res, 401, Some("Bearer scope=\"me\""), detail("Could not validate credentials")).await;
+    check(
+        res,
+        401,
+        Some("Bearer scope=\"me\""),
+        detail("Could not validate credentials"),
+    )
+    .await;
     let res = call(t, "/status/", Some("Bearer not.a.token".into())).await;
-    check(res, 401, Some("Bearer"), detail("Could not validate credentials")).await;
+    check(
+        res,
+        401,
+        Some("Bearer"),
+        detail("Could not validate credentials"),
+    )
+    .await;
     let mut expired = Claims::new("johndoe", ["me", "items"], std::time::Duration::ZERO);
     expired.exp -= 3600;
     let expired = testing::mint_claims(&testing::token_config(), &expired);
     let res = call(t, "/users/me/items/", Some(format!("Bearer {expired}"))).await;
-    check(res, 401, Some("Bearer scope=\"items me\""), detail("Could not validate credentials")).await;
+    check(
+        res,
+        401,
+        Some("Bearer scope=\"items me\""),
+        detail("Could not validate credentials"),
+    )
+    .await;
 
     // Unknown user.
-    let res = call(t, "/users/me/items/", bearer_for("mallory", &["me", "items"])).await;
-    check(res, 401, Some("Bearer scope=\"items me\""), detail("Could not validate credentials")).await;
+    let res = call(
+        t,
+        "/users/me/items/",
+        bearer_for("mallory", &["me", "items"]),
+    )
+    .await;
+    check(
+        res,
+        401,
+        Some("Bearer scope=\"items me\""),
+        detail("Could not validate credentials"),
+    )
+    .await;
 
     // Not enough permissions.
     let res = call(t, "/users/me/items/", bearer_for("johndoe", &["me"])).await;
-    check(res, 401, Some("Bearer scope=\"items me\""), detail("Not enough permissions")).await;
+    check(
+        res,
+        401,
+        Some("Bearer scope=\"items me\""),
+        detail("Not enough permissions"),
+    )
+    .await;
 
     // Inactive user: a custom error, no challenge.
     let res = call(t, "/users/me/", bearer_for("alice", &["me"])).await;
@@ -159,24 +214,45 @@ async fn tutorial_style() {
 #[actix_web::test]
 async fn rfc6750_style() {
     let r = ErrorStyle::Rfc6750;
-    let error = |code: &str, description: &str| json!({"error": code, "error_description": description});
+    let error =
+        |code: &str, description: &str| json!({"error": code, "error_description": description});
 
     let res = call(r, "/users/me/items/", None).await;
-    check(res, 401, Some("Bearer scope=\"items me\""), json!({"detail": "Not authenticated"})).await;
+    check(
+        res,
+        401,
+        Some("Bearer scope=\"items me\""),
+        json!({"detail": "Not authenticated"}),
+    )
+    .await;
 
     let res = call(r, "/users/me/items/", Some("Bearer".into())).await;
     check(
         res,
         400,
         Some("Bearer error=\"invalid_request\""),
-        error("invalid_request", "The Authorization header is not a single bearer token"),
+        error(
+            "invalid_request",
+            "The Authorization header is not a single bearer token",
+        ),
     )
     .await;
 
     let invalid = error("invalid_token", "The access token is invalid or expired");
     let res = call(r, "/users/me/items/", Some("Bearer x.y.z".into())).await;
-    check(res, 401, Some("Bearer error=\"invalid_token\""), invalid.clone()).await;
-    let res = call(r, "/users/me/items/", bearer_for("mallory", &["me", "items"])).await;
+    check(
+        res,
+        401,
+        Some("Bearer error=\"invalid_token\""),
+        invalid.clone(),
+    )
+    .await;
+    let res = call(
+        r,
+        "/users/me/items/",
+        bearer_for("mallory", &["me", "items"]),
+    )
+    .await;
     check(res, 401, Some("Bearer error=\"invalid_token\""), invalid).await;
 
     let res = call(r, "/users/me/items/", bearer_for("johndoe", &["me"])).await;
@@ -184,14 +260,22 @@ async fn rfc6750_style() {
         res,
         403,
         Some("Bearer error=\"insufficient_scope\", scope=\"items me\""),
-        error("insufficient_scope", "The access token lacks a required scope"),
+        error(
+            "insufficient_scope",
+            "The access token lacks a required scope",
+        ),
     )
     .await;
 
     let res = call(r, "/users/me/", bearer_for("alice", &["me"])).await;
     check(res, 400, None, json!({"detail": "Inactive user"})).await;
 
-    let ok = call(r, "/users/me/items/", bearer_for("johndoe", &["items", "me"])).await;
+    let ok = call(
+        r,
+        "/users/me/items/",
+        bearer_for("johndoe", &["items", "me"]),
+    )
+    .await;
     assert_eq!(ok.status(), 200);
 }
 
@@ -210,22 +294,90 @@ async fn response_of(err: AuthError) -> (u16, Option<String>, Value) {
 async fn every_variant_in_both_styles() {
     use ErrorStyle::{Rfc6750, Tutorial};
     let cases = [
-        (AuthError::not_authenticated(), Tutorial, 401, Some("Bearer"), json!({"detail": "Not authenticated"})),
-        (AuthError::not_authenticated(), Rfc6750, 401, Some("Bearer"), json!({"detail": "Not authenticated"})),
-        (AuthError::malformed_credentials(), Tutorial, 401, Some("Bearer"), json!({"detail": "Not authenticated"})),
-        (AuthError::malformed_credentials(), Rfc6750, 400, Some("Bearer error=\"invalid_request\""),
-            json!({"error": "invalid_request", "error_description": "The Authorization header is not a single bearer token"})),
-        (AuthError::invalid_token(), Tutorial, 401, Some("Bearer"), json!({"detail": "Could not validate credentials"})),
-        (AuthError::invalid_token(), Rfc6750, 401, Some("Bearer error=\"invalid_token\""),
-            json!({"error": "invalid_token", "error_description": "The access token is invalid or expired"})),
-        (AuthError::insufficient_scope(vec!["items"]), Tutorial, 401, Some("Bearer"), json!({"detail": "Not enough permissions"})),
-        (AuthError::insufficient_scope(vec!["items"]), Rfc6750, 403, Some("Bearer error=\"insufficient_scope\""),
-            json!({"error": "insufficient_scope", "error_description": "The access token lacks a required scope"})),
-        (AuthError::invalid_grant(), Tutorial, 400, None, json!({"detail": "Incorrect username or password"})),
-        (AuthError::invalid_grant(), Rfc6750, 400, None,
-            json!({"error": "invalid_grant", "error_description": "Incorrect username or password"})),
-        (AuthError::custom(StatusCode::BAD_REQUEST, "Inactive user"), Tutorial, 400, None, json!({"detail": "Inactive user"})),
-        (AuthError::custom(StatusCode::BAD_REQUEST, "Inactive user"), Rfc6750, 400, None, json!({"detail": "Inactive user"})),
+        (
+            AuthError::not_authenticated(),
+            Tutorial,
+            401,
+            Some("Bearer"),
+            json!({"detail": "Not authenticated"}),
+        ),
+        (
+            AuthError::not_authenticated(),
+            Rfc6750,
+            401,
+            Some("Bearer"),
+            json!({"detail": "Not authenticated"}),
+        ),
+        (
+            AuthError::malformed_credentials(),
+            Tutorial,
+            401,
+            Some("Bearer"),
+            json!({"detail": "Not authenticated"}),
+        ),
+        (
+            AuthError::malformed_credentials(),
+            Rfc6750,
+            400,
+            Some("Bearer error=\"invalid_request\""),
+            json!({"error": "invalid_request", "error_description": "The Authorization header is not a single bearer token"}),
+        ),
+        (
+            AuthError::invalid_token(),
+            Tutorial,
+            401,
+            Some("Bearer"),
+            json!({"detail": "Could not validate credentials"}),
+        ),
+        (
+            AuthError::invalid_token(),
+            Rfc6750,
+            401,
+            Some("Bearer error=\"invalid_token\""),
+            json!({"error": "invalid_token", "error_description": "The access token is invalid or expired"}),
+        ),
+        (
+            AuthError::insufficient_scope(vec!["items"]),
+            Tutorial,
+            401,
+            Some("Bearer"),
+            json!({"detail": "Not enough permissions"}),
+        ),
+        (
+            AuthError::insufficient_scope(vec!["items"]),
+            Rfc6750,
+            403,
+            Some("Bearer error=\"insufficient_scope\""),
+            json!({"error": "insufficient_scope", "error_description": "The access token lacks a required scope"}),
+        ),
+        (
+            AuthError::invalid_grant(),
+            Tutorial,
+            400,
+            None,
+            json!({"detail": "Incorrect username or password"}),
+        ),
+        (
+            AuthError::invalid_grant(),
+            Rfc6750,
+            400,
+            None,
+            json!({"error": "invalid_grant", "error_description": "Incorrect username or password"}),
+        ),
+        (
+            AuthError::custom(StatusCode::BAD_REQUEST, "Inactive user"),
+            Tutorial,
+            400,
+            None,
+            json!({"detail": "Inactive user"}),
+        ),
+        (
+            AuthError::custom(StatusCode::BAD_REQUEST, "Inactive user"),
+            Rfc6750,
+            400,
+            None,
+            json!({"detail": "Inactive user"}),
+        ),
     ];
     for (err, style, status, challenge, body) in cases {
         let what = format!("{err:?}");
@@ -242,14 +394,18 @@ async fn every_variant_in_both_styles() {
 
 #[actix_web::test]
 async fn custom_errors_carry_headers() {
-    let err = AuthError::custom(StatusCode::TOO_MANY_REQUESTS, "Slow down")
-        .with_header(HeaderName::from_static("retry-after"), HeaderValue::from_static("30"));
+    let err = AuthError::custom(StatusCode::TOO_MANY_REQUESTS, "Slow down").with_header(
+        HeaderName::from_static("retry-after"),
+        HeaderValue::from_static("30"),
+    );
     let res = err.error_response();
     assert_eq!(res.status(), 429);
     assert_eq!(res.headers().get("retry-after").unwrap(), "30");
     // Fixed variants ignore extra headers.
-    let err = AuthError::invalid_token()
-        .with_header(HeaderName::from_static("x-leak"), HeaderValue::from_static("1"));
+    let err = AuthError::invalid_token().with_header(
+        HeaderName::from_static("x-leak"),
+        HeaderValue::from_static("1"),
+    );
     assert!(err.error_response().headers().get("x-leak").is_none());
 }
 

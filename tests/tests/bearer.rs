@@ -4,9 +4,7 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header;
 use actix_web::test as atest;
 use actix_web::{App, HttpResponse, Responder, get, post, web};
-use scopes_runtime::{
-    BearerToken, Depends, ErrorStyle, OAuth2PasswordBearer, dependency, secured,
-};
+use scopes_runtime::{BearerToken, Depends, ErrorStyle, OAuth2PasswordBearer, dependency, secured};
 use serde_json::{Value, json};
 
 const OAUTH2: OAuth2PasswordBearer = OAuth2PasswordBearer::new(
@@ -61,7 +59,13 @@ async fn call(style: ErrorStyle, headers: &[&[u8]]) -> ServiceResponse {
 
 async fn expect(style: ErrorStyle, headers: &[&[u8]], status: u16, challenge: &str, body: Value) {
     let res = call(style, headers).await;
-    let what = format!("{style:?} {:?}", headers.iter().map(|h| String::from_utf8_lossy(h)).collect::<Vec<_>>());
+    let what = format!(
+        "{style:?} {:?}",
+        headers
+            .iter()
+            .map(|h| String::from_utf8_lossy(h))
+            .collect::<Vec<_>>()
+    );
     assert_eq!(res.status(), status, "{what}");
     assert_eq!(
         res.headers().get(header::WWW_AUTHENTICATE).unwrap(),
@@ -91,9 +95,29 @@ async fn reads_one_token68() {
 #[actix_web::test]
 async fn answers_not_authenticated_without_bearer_credentials() {
     let not_auth = json!({"detail": "Not authenticated"});
-    for headers in [&[][..], &[&b"Basic dXNlcjpwYXNz"[..]], &[b"Bearerabc"], &[b""], &[b"Digest x"]] {
-        expect(ErrorStyle::Tutorial, headers, 401, "Bearer", not_auth.clone()).await;
-        expect(ErrorStyle::Rfc6750, headers, 401, "Bearer", not_auth.clone()).await;
+    for headers in [
+        &[][..],
+        &[&b"Basic dXNlcjpwYXNz"[..]],
+        &[b"Bearerabc"],
+        &[b""],
+        &[b"Digest x"],
+    ] {
+        expect(
+            ErrorStyle::Tutorial,
+            headers,
+            401,
+            "Bearer",
+            not_auth.clone(),
+        )
+        .await;
+        expect(
+            ErrorStyle::Rfc6750,
+            headers,
+            401,
+            "Bearer",
+            not_auth.clone(),
+        )
+        .await;
     }
 }
 
@@ -175,7 +199,9 @@ fn declares_the_catalogue_once() {
 
 #[test]
 fn is_found_in_app_data_either_way() {
-    let plain = atest::TestRequest::default().app_data(OAUTH2).to_http_request();
+    let plain = atest::TestRequest::default()
+        .app_data(OAUTH2)
+        .to_http_request();
     let data = atest::TestRequest::default()
         .app_data(web::Data::new(OAUTH2.with_error_style(ErrorStyle::Rfc6750)))
         .to_http_request();

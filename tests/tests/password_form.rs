@@ -42,13 +42,7 @@ async fn send_with(
     content_type: Option<&str>,
     body: impl Into<Vec<u8>>,
 ) -> ServiceResponse {
-    let app = atest::init_service(
-        App::new()
-            .app_data(config)
-            .service(token)
-            .service(strict),
-    )
-    .await;
+    let app = atest::init_service(App::new().app_data(config).service(token).service(strict)).await;
     let mut req = atest::TestRequest::post().uri(uri).set_payload(body.into());
     if let Some(content_type) = content_type {
         req = req.insert_header((header::CONTENT_TYPE, content_type));
@@ -98,8 +92,15 @@ async fn reads_every_field() {
 
 #[actix_web::test]
 async fn grant_type_and_scope_may_be_absent() {
-    let (status, json) =
-        json_of(send("/token", Some("application/x-www-form-urlencoded; charset=utf-8"), "username=a&password=b").await).await;
+    let (status, json) = json_of(
+        send(
+            "/token",
+            Some("application/x-www-form-urlencoded; charset=utf-8"),
+            "username=a&password=b",
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(json["grant_type"], Value::Null);
     assert_eq!(json["scopes"], json!([]));
@@ -111,33 +112,64 @@ async fn reports_missing_fields_like_fastapi() {
     for body in ["", "username=&password=", "other=1", "username", "&&&"] {
         let (status, json) = json_of(send("/token", Some(FORM), body).await).await;
         assert_eq!(status, 422, "{body:?}");
-        assert_eq!(json, json!({"detail": [missing("username"), missing("password")]}), "{body:?}");
+        assert_eq!(
+            json,
+            json!({"detail": [missing("username"), missing("password")]}),
+            "{body:?}"
+        );
     }
     let (status, json) = json_of(send("/token", Some(FORM), "password=x").await).await;
-    assert_eq!((status, json), (422, json!({"detail": [missing("username")]})));
+    assert_eq!(
+        (status, json),
+        (422, json!({"detail": [missing("username")]}))
+    );
     let (status, json) = json_of(send("/token", Some(FORM), "username=x").await).await;
-    assert_eq!((status, json), (422, json!({"detail": [missing("password")]})));
+    assert_eq!(
+        (status, json),
+        (422, json!({"detail": [missing("password")]}))
+    );
 }
 
 #[actix_web::test]
 async fn checks_grant_type() {
-    let (status, json) =
-        json_of(send("/token", Some(FORM), "grant_type=client_credentials&username=a&password=b").await).await;
-    assert_eq!((status, json), (422, json!({"detail": [pattern("client_credentials")]})));
+    let (status, json) = json_of(
+        send(
+            "/token",
+            Some(FORM),
+            "grant_type=client_credentials&username=a&password=b",
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, json),
+        (422, json!({"detail": [pattern("client_credentials")]}))
+    );
 
     // Every problem at once, in field order.
     let (status, json) = json_of(send("/token", Some(FORM), "grant_type=PASSWORD").await).await;
     assert_eq!(
         (status, json),
-        (422, json!({"detail": [pattern("PASSWORD"), missing("username"), missing("password")]}))
+        (
+            422,
+            json!({"detail": [pattern("PASSWORD"), missing("username"), missing("password")]})
+        )
     );
 
     // The strict form requires it.
     let (status, json) = json_of(send("/strict", Some(FORM), "username=a&password=b").await).await;
-    assert_eq!((status, json), (422, json!({"detail": [missing("grant_type")]})));
-    let (status, json) = json_of(send("/strict", Some(FORM), "grant_type=&username=a&password=b").await).await;
-    assert_eq!((status, json), (422, json!({"detail": [missing("grant_type")]})));
-    let (status, json) = json_of(send("/strict", Some(FORM), "grant_type=x&username=a").await).await;
+    assert_eq!(
+        (status, json),
+        (422, json!({"detail": [missing("grant_type")]}))
+    );
+    let (status, json) =
+        json_of(send("/strict", Some(FORM), "grant_type=&username=a&password=b").await).await;
+    assert_eq!(
+        (status, json),
+        (422, json!({"detail": [missing("grant_type")]}))
+    );
+    let (status, json) =
+        json_of(send("/strict", Some(FORM), "grant_type=x&username=a").await).await;
     assert_eq!(
         (status, json),
         (422, json!({"detail": [pattern("x"), missing("password")]}))
@@ -146,18 +178,36 @@ async fn checks_grant_type() {
 
 #[actix_web::test]
 async fn the_last_occurrence_wins() {
-    let (status, json) =
-        json_of(send("/token", Some(FORM), "username=a&username=b&password=p&password=").await).await;
+    let (status, json) = json_of(
+        send(
+            "/token",
+            Some(FORM),
+            "username=a&username=b&password=p&password=",
+        )
+        .await,
+    )
+    .await;
     // FastAPI: the last value is "" which counts as missing.
-    assert_eq!((status, json), (422, json!({"detail": [missing("password")]})));
-    let (_, json) = json_of(send("/token", Some(FORM), "username=a&username=b&password=p").await).await;
+    assert_eq!(
+        (status, json),
+        (422, json!({"detail": [missing("password")]}))
+    );
+    let (_, json) =
+        json_of(send("/token", Some(FORM), "username=a&username=b&password=p").await).await;
     assert_eq!(json["username"], "b");
 }
 
 #[actix_web::test]
 async fn refuses_scopes_that_are_not_scope_tokens() {
-    let (status, json) =
-        json_of(send("/token", Some(FORM), "username=a&password=b&scope=me+%22items%22").await).await;
+    let (status, json) = json_of(
+        send(
+            "/token",
+            Some(FORM),
+            "username=a&password=b&scope=me+%22items%22",
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 422);
     assert_eq!(
         json,
@@ -174,7 +224,8 @@ async fn refuses_scopes_that_are_not_scope_tokens() {
 #[actix_web::test]
 async fn other_bodies_have_no_fields() {
     let json_body = r#"{"username":"johndoe","password":"secret"}"#;
-    let multipart = "--X\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\njohndoe\r\n--X--\r\n";
+    let multipart =
+        "--X\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\njohndoe\r\n--X--\r\n";
     for (content_type, body) in [
         (Some("application/json"), json_body),
         (Some("multipart/form-data; boundary=X"), multipart),
@@ -184,7 +235,10 @@ async fn other_bodies_have_no_fields() {
     ] {
         let (status, json) = json_of(send("/token", content_type, body).await).await;
         assert_eq!(status, 422, "{content_type:?}");
-        assert_eq!(json, json!({"detail": [missing("username"), missing("password")]}));
+        assert_eq!(
+            json,
+            json!({"detail": [missing("username"), missing("password")]})
+        );
     }
 }
 
@@ -192,10 +246,14 @@ async fn other_bodies_have_no_fields() {
 async fn limits_the_body() {
     let big = format!("username=a&password=b&pad={}", "x".repeat(1 << 20));
     let (status, json) = json_of(send("/token", Some(FORM), big.clone()).await).await;
-    assert_eq!((status, json), (413, json!({"detail": "Request body too large"})));
+    assert_eq!(
+        (status, json),
+        (413, json!({"detail": "Request body too large"}))
+    );
 
     let small = PasswordFormConfig::default().limit(16);
-    let (status, _) = json_of(send_with(small, "/token", Some(FORM), "username=a&password=b").await).await;
+    let (status, _) =
+        json_of(send_with(small, "/token", Some(FORM), "username=a&password=b").await).await;
     assert_eq!(status, 413);
     let (status, _) = json_of(send_with(small, "/token", Some(FORM), "username=a").await).await;
     assert_eq!(status, 422);
@@ -223,8 +281,12 @@ async fn never_fails_on_bytes() {
         );
     }
     // Bytes that are not UTF-8 are decoded lossily, as Python does.
-    let (status, json) = json_of(send("/token", Some(FORM), &b"username=a%FF&password=b"[..]).await).await;
-    assert_eq!((status, json["username"].clone()), (200, json!("a\u{fffd}")));
+    let (status, json) =
+        json_of(send("/token", Some(FORM), &b"username=a%FF&password=b"[..]).await).await;
+    assert_eq!(
+        (status, json["username"].clone()),
+        (200, json!("a\u{fffd}"))
+    );
 }
 
 #[test]
@@ -233,5 +295,8 @@ fn debug_hides_secrets() {
         OAuth2PasswordRequestForm::parse(b"username=a&password=hunter2&client_secret=shh", false)
             .unwrap();
     let debug = format!("{form:?}");
-    assert!(!debug.contains("hunter2") && !debug.contains("shh"), "{debug}");
+    assert!(
+        !debug.contains("hunter2") && !debug.contains("shh"),
+        "{debug}"
+    );
 }

@@ -50,7 +50,9 @@ fn interoperates_with_the_python_tutorial() {
     assert_eq!((claims.exp, claims.iat), (4102444800, None));
 
     // Ours, read back with jsonwebtoken keyed the python way.
-    let ours = config.issue("alice", ["me"], Duration::from_secs(60)).unwrap();
+    let ours = config
+        .issue("alice", ["me"], Duration::from_secs(60))
+        .unwrap();
     let mut validation = jsonwebtoken::Validation::new(Algorithm::HS256);
     validation.validate_aud = false;
     let data = jsonwebtoken::decode::<serde_json::Value>(
@@ -75,7 +77,11 @@ fn refuses_expired_and_immature_tokens() {
 
     // Within the leeway.
     claims.exp = now() - 10;
-    assert!(config.verify(&testing::mint_claims(&config, &claims)).is_ok());
+    assert!(
+        config
+            .verify(&testing::mint_claims(&config, &claims))
+            .is_ok()
+    );
     let strict = config.clone().leeway(Duration::ZERO);
     assert_eq!(
         kind(&strict, &testing::mint_claims(&strict, &claims)),
@@ -89,7 +95,11 @@ fn refuses_expired_and_immature_tokens() {
         TokenErrorKind::NotYetValid
     );
     claims.nbf = Some(now() - 1);
-    assert!(config.verify(&testing::mint_claims(&config, &claims)).is_ok());
+    assert!(
+        config
+            .verify(&testing::mint_claims(&config, &claims))
+            .is_ok()
+    );
 }
 
 #[test]
@@ -124,12 +134,18 @@ fn requires_exp_and_a_string_sub() {
     for sub in [json!(["a"]), json!({"name": "a"})] {
         let kind = kind(&config, &sign_test(&json!({"sub": sub, "exp": exp})));
         assert!(
-            matches!(kind, TokenErrorKind::Malformed | TokenErrorKind::InvalidClaim(_)),
+            matches!(
+                kind,
+                TokenErrorKind::Malformed | TokenErrorKind::InvalidClaim(_)
+            ),
             "{sub}: {kind:?}"
         );
     }
     assert_eq!(
-        kind(&config, &sign_test(&json!({"sub": "a", "exp": exp, "iat": "x"}))),
+        kind(
+            &config,
+            &sign_test(&json!({"sub": "a", "exp": exp, "iat": "x"}))
+        ),
         TokenErrorKind::InvalidClaim("iat".into())
     );
 }
@@ -203,8 +219,11 @@ fn reads_scopes_from_the_configured_claim() {
         (ScopeClaim::Scopes, "scopes", json!(["me", "items"])),
     ] {
         let config = config().scope_claim(claim);
-        let token = config.issue("a", me_items, Duration::from_secs(60)).unwrap();
-        let payload: serde_json::Value = jsonwebtoken::dangerous::insecure_decode_claims(&token).unwrap();
+        let token = config
+            .issue("a", me_items, Duration::from_secs(60))
+            .unwrap();
+        let payload: serde_json::Value =
+            jsonwebtoken::dangerous::insecure_decode_claims(&token).unwrap();
         assert_eq!(payload[name], value);
         assert_eq!(config.verify(&token).unwrap().scopes, me_items);
     }
@@ -280,7 +299,11 @@ fn never_picks_keys_from_the_header() {
         r#"{"alg":"HS256","jwk":{"kty":"oct","k":"BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc"}}"#,
     ] {
         let forged = sign_raw(header, &claims, &attacker);
-        assert_eq!(kind(&config, &forged), TokenErrorKind::InvalidSignature, "{header}");
+        assert_eq!(
+            kind(&config, &forged),
+            TokenErrorKind::InvalidSignature,
+            "{header}"
+        );
         // The same headers on a token signed with our key do not matter.
         let ours = sign_raw(header, &claims, testing::TEST_SECRET.as_bytes());
         assert!(config.verify(&ours).is_ok(), "{header}");
@@ -324,7 +347,10 @@ fn refuses_malformed_tokens() {
             "{token}: {err:?}"
         );
     }
-    assert_eq!(kind(&config, &signed_payload("not json")), TokenErrorKind::Malformed);
+    assert_eq!(
+        kind(&config, &signed_payload("not json")),
+        TokenErrorKind::Malformed
+    );
     assert_eq!(kind(&config, "a.b.c"), TokenErrorKind::Malformed);
 }
 
@@ -335,7 +361,10 @@ fn refuses_oversized_tokens_before_decoding() {
     let padding = "x".repeat(9000);
     let big = sign_test(&json!({"sub": "a", "exp": exp, "pad": padding}));
     assert_eq!(kind(&config, &big), TokenErrorKind::TooLarge);
-    assert_eq!(kind(&config, &"a".repeat(8 * 1024 + 1)), TokenErrorKind::TooLarge);
+    assert_eq!(
+        kind(&config, &"a".repeat(8 * 1024 + 1)),
+        TokenErrorKind::TooLarge
+    );
     assert!(config.clone().max_token_len(64 * 1024).verify(&big).is_ok());
 }
 
@@ -349,16 +378,33 @@ fn checks_issuer_and_audience_when_configured() {
     assert_eq!(claims.aud, ["api"]);
 
     let cases = [
-        (json!({"sub": "a", "exp": exp, "aud": "api"}), TokenErrorKind::MissingClaim("iss".into())),
-        (json!({"sub": "a", "exp": exp, "iss": "https://auth.example"}), TokenErrorKind::MissingClaim("aud".into())),
-        (json!({"sub": "a", "exp": exp, "iss": "https://evil", "aud": "api"}), TokenErrorKind::InvalidIssuer),
-        (json!({"sub": "a", "exp": exp, "iss": "https://auth.example", "aud": "web"}), TokenErrorKind::InvalidAudience),
-        (json!({"sub": "a", "exp": exp, "iss": "https://auth.example", "aud": ["web", "x"]}), TokenErrorKind::InvalidAudience),
+        (
+            json!({"sub": "a", "exp": exp, "aud": "api"}),
+            TokenErrorKind::MissingClaim("iss".into()),
+        ),
+        (
+            json!({"sub": "a", "exp": exp, "iss": "https://auth.example"}),
+            TokenErrorKind::MissingClaim("aud".into()),
+        ),
+        (
+            json!({"sub": "a", "exp": exp, "iss": "https://evil", "aud": "api"}),
+            TokenErrorKind::InvalidIssuer,
+        ),
+        (
+            json!({"sub": "a", "exp": exp, "iss": "https://auth.example", "aud": "web"}),
+            TokenErrorKind::InvalidAudience,
+        ),
+        (
+            json!({"sub": "a", "exp": exp, "iss": "https://auth.example", "aud": ["web", "x"]}),
+            TokenErrorKind::InvalidAudience,
+        ),
     ];
     for (claims, expected) in cases {
         assert_eq!(kind(&config, &sign_test(&claims)), expected, "{claims}");
     }
-    let ok = sign_test(&json!({"sub": "a", "exp": exp, "iss": "https://auth.example", "aud": ["web", "api"]}));
+    let ok = sign_test(
+        &json!({"sub": "a", "exp": exp, "iss": "https://auth.example", "aud": ["web", "api"]}),
+    );
     assert_eq!(config.verify(&ok).unwrap().aud, ["web", "api"]);
 
     // Without a configured audience, a token naming one is refused; `iss` is not checked.
@@ -375,7 +421,9 @@ fn keeps_jti_and_extra_claims() {
     let mut claims = Claims::new("a", ["me"], Duration::from_secs(60));
     claims.jti = Some("id-42".into());
     claims.extra.insert("tenant".into(), json!("acme"));
-    let back = config.verify(&testing::mint_claims(&config, &claims)).unwrap();
+    let back = config
+        .verify(&testing::mint_claims(&config, &claims))
+        .unwrap();
     assert_eq!(back, claims);
 }
 
@@ -396,11 +444,20 @@ fn signs_and_verifies_with_pem_keys() {
         let verifier = TokenConfig::new(JwtKeys::from_pem(alg, None, &key(public)).unwrap());
         assert_eq!(verifier.verify(&token).unwrap().sub, "a");
         assert_eq!(
-            *verifier.issue("a", ["me"], Duration::from_secs(60)).unwrap_err().kind(),
+            *verifier
+                .issue("a", ["me"], Duration::from_secs(60))
+                .unwrap_err()
+                .kind(),
             TokenErrorKind::CannotSign
         );
         // An HS256 token does not pass an asymmetric config.
-        assert_eq!(kind(&verifier, &testing::mint(&testing::token_config(), "a", &[])), TokenErrorKind::AlgorithmMismatch);
+        assert_eq!(
+            kind(
+                &verifier,
+                &testing::mint(&testing::token_config(), "a", &[])
+            ),
+            TokenErrorKind::AlgorithmMismatch
+        );
     }
 }
 
@@ -437,8 +494,13 @@ fn refuses_bad_keys_with_clear_errors() {
     std::fs::write(&file, format!("{TUTORIAL_SECRET}\n")).unwrap();
     let from_file = TokenConfig::new(JwtKeys::hs256_from_file(&file).unwrap());
     let tutorial = TokenConfig::new(JwtKeys::hs256(TUTORIAL_SECRET).unwrap());
-    let token = from_file.issue("a", ["me"], Duration::from_secs(60)).unwrap();
-    assert!(tutorial.verify(&token).is_ok(), "the trailing newline is not part of the key");
+    let token = from_file
+        .issue("a", ["me"], Duration::from_secs(60))
+        .unwrap();
+    assert!(
+        tutorial.verify(&token).is_ok(),
+        "the trailing newline is not part of the key"
+    );
     std::fs::write(&file, "short\n").unwrap();
     assert!(matches!(
         JwtKeys::hs256_from_file(&file),
@@ -459,7 +521,10 @@ async fn first(token: VerifiedToken) -> usize {
 }
 
 #[dependency(scopes = ["me"])]
-async fn second(req: HttpRequest, scopes: SecurityScopes) -> Result<usize, scopes_runtime::AuthError> {
+async fn second(
+    req: HttpRequest,
+    scopes: SecurityScopes,
+) -> Result<usize, scopes_runtime::AuthError> {
     let token = VerifiedToken::authenticate(&req, scopes)?;
     Ok(token.claims() as *const Claims as usize)
 }
@@ -480,12 +545,16 @@ async fn verifies_a_token_once_per_request() {
             .service(twice),
     )
     .await;
-    let req = testing::request_as(&config, "a", &["me"]).uri("/twice").to_request();
+    let req = testing::request_as(&config, "a", &["me"])
+        .uri("/twice")
+        .to_request();
     let same: bool = atest::call_and_read_body_json(&app, req).await;
     assert!(same, "every reader shares the claims of one verification");
 
     // A refused token is not re-verified either, and is answered 401.
-    let req = testing::bearer_request("bad.token.here").uri("/twice").to_request();
+    let req = testing::bearer_request("bad.token.here")
+        .uri("/twice")
+        .to_request();
     let res = atest::call_service(&app, req).await;
     assert_eq!(res.status(), 401);
     let body: serde_json::Value = atest::read_body_json(res).await;
@@ -501,7 +570,9 @@ async fn an_oversized_header_token_is_a_401() {
             .service(twice),
     )
     .await;
-    let req = testing::bearer_request(&"a".repeat(100_000)).uri("/twice").to_request();
+    let req = testing::bearer_request(&"a".repeat(100_000))
+        .uri("/twice")
+        .to_request();
     let res = atest::call_service(&app, req).await;
     assert_eq!(res.status(), 401);
 }
@@ -512,7 +583,9 @@ async fn without_a_token_config_the_answer_is_a_logged_500() {
     // No header: 401 first.
     let res = atest::call_service(&app, atest::TestRequest::get().uri("/twice").to_request()).await;
     assert_eq!(res.status(), 401);
-    let req = testing::request_as(&config(), "a", &[]).uri("/twice").to_request();
+    let req = testing::request_as(&config(), "a", &[])
+        .uri("/twice")
+        .to_request();
     let res = atest::call_service(&app, req).await;
     assert_eq!(res.status(), 500);
 }
