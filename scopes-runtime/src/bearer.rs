@@ -50,7 +50,7 @@ impl OAuth2PasswordBearer {
     ///
     /// # Panics
     /// When a scope name is not an RFC 6749 scope token (see
-    /// [`check_scope_token`](crate::scope_token::check_scope_token)) or appears twice. In a
+    /// [`check_scope_token`]) or appears twice. In a
     /// `const` or `static`, as intended, that is a compile-time error.
     ///
     /// ```

@@ -258,6 +258,17 @@ async fn limits_the_body() {
     let (status, _) = json_of(send_with(small, "/token", Some(FORM), "username=a").await).await;
     assert_eq!(status, 422);
 
+    // A body longer than its declared length is cut off while streaming.
+    let app = atest::init_service(App::new().service(token)).await;
+    let req = atest::TestRequest::post()
+        .uri("/token")
+        .insert_header((header::CONTENT_TYPE, FORM))
+        .set_payload(big.clone())
+        .insert_header((header::CONTENT_LENGTH, "10"))
+        .to_request();
+    let (status, _) = json_of(atest::call_service(&app, req).await).await;
+    assert_eq!(status, 413);
+
     // A non-form body is not read at all, however large.
     let (status, _) = json_of(send("/token", Some("application/json"), big).await).await;
     assert_eq!(status, 422);
