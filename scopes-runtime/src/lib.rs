@@ -43,6 +43,43 @@
 //! # drop(app);
 //! ```
 //!
+//! # OAuth2 password flow
+//! The runtime of FastAPI's `OAuth2PasswordBearer` tutorial:
+//! - [`OAuth2PasswordBearer`]: the token URL and the scope catalogue, declared once as a
+//!   `const` and put in app data; [`BearerToken`] reads `Authorization: Bearer …`.
+//! - [`OAuth2PasswordRequestForm`] (and its strict variant): the token endpoint's form, with
+//!   FastAPI's 422 errors.
+//! - [`TokenConfig`], [`JwtKeys`], [`Claims`], [`VerifiedToken`]: issuing and verifying JWTs,
+//!   once per request.
+//! - [`PasswordHasher`]: bcrypt on the blocking pool, with a dummy hash for unknown users.
+//! - [`AuthError`]: the rejections, in the tutorial's or RFC 6750's [`ErrorStyle`].
+//! - [`testing`]: tokens and requests for applications' tests.
+//!
+//! ```
+//! use actix_web::{web, HttpRequest};
+//! use scopes_runtime::{dependency, AuthError, SecurityScopes, VerifiedToken};
+//!
+//! #[derive(Clone)]
+//! struct User {
+//!     username: String,
+//! }
+//!
+//! fn get_user(username: &str) -> Option<User> {
+//!     Some(User { username: username.to_owned() })
+//! }
+//!
+//! #[dependency]
+//! async fn get_current_user(
+//!     security_scopes: SecurityScopes,
+//!     req: HttpRequest,
+//! ) -> Result<User, AuthError> {
+//!     let token = VerifiedToken::authenticate(&req, security_scopes)?;
+//!     let user = get_user(token.sub()).ok_or_else(|| token.credentials_error(security_scopes))?;
+//!     token.require_scopes(security_scopes)?;
+//!     Ok(user)
+//! }
+//! ```
+//!
 //! # How it works
 //! Each macro emits a hidden marker type implementing [`graph::Node`]. A path from a handler
 //! down to a dependency is a type ([`graph::Root`], [`graph::With`]) whose associated
@@ -52,20 +89,39 @@
 #![forbid(unsafe_code)]
 #![deny(unreachable_pub)]
 
+pub mod bearer;
 mod cache;
 mod dependency;
+pub mod error;
 pub mod graph;
+pub mod password;
+pub mod password_form;
+mod scope_check;
 pub mod scope_set;
 pub mod scope_token;
 mod security;
+pub mod testing;
+pub mod token;
 
 #[doc(hidden)]
 pub mod __private;
 
+pub use bearer::{BearerToken, OAuth2PasswordBearer};
 pub use cache::Cache;
 pub use dependency::Dependency;
+pub use error::{AuthError, AuthErrorKind, ErrorStyle};
+pub use password::{MAX_PASSWORD_LEN, PasswordError, PasswordHasher};
+pub use password_form::{
+    FormError, FormIssue, OAuth2PasswordRequestForm, OAuth2PasswordRequestFormStrict,
+    PasswordFormConfig,
+};
+pub use scope_check::require_scopes;
 pub use scope_set::ScopeSet;
 pub use security::{Depends, Security, SecurityScopes};
+pub use token::{
+    Claims, JwtAlgorithm, JwtKeys, KeyError, ScopeClaim, TokenConfig, TokenError, TokenErrorKind,
+    TokenResponse, VerifiedToken,
+};
 
 /// Marks an actix-web handler as secured: its parameters may be dependencies, and the scopes
 /// it declares head every scope union below it.

@@ -1,0 +1,118 @@
+//! Helpers for applications' own tests: a throwaway [`TokenConfig`], tokens minted for a
+//! subject and scopes, and [`TestRequest`]s that carry them.
+//!
+//! ```
+//! use actix_web::{get, test, web, App, HttpResponse};
+//! use scopes_runtime::{testing, VerifiedToken};
+//!
+//! #[get("/me")]
+//! async fn me(token: VerifiedToken) -> HttpResponse {
+//!     HttpResponse::Ok().body(token.sub().to_owned())
+//! }
+//!
+//! # actix_web::rt::System::new().block_on(async {
+//! let config = testing::token_config();
+//! let app = test::init_service(
+//!     App::new().app_data(web::Data::new(config.clone())).service(me),
+//! )
+//! .await;
+//! let req = testing::request_as(&config, "johndoe", &["me"]).uri("/me").to_request();
+//! let body = test::call_and_read_body(&app, req).await;
+//! assert_eq!(body, "johndoe");
+//! # });
+//! ```
+//!
+//! The helpers panic when a token cannot be signed: they are meant for tests.
+
+use core::time::Duration;
+
+use actix_web::http::header;
+use actix_web::test::TestRequest;
+
+use crate::token::{Claims, JwtKeys, TokenConfig};
+
+/// The HS256 secret of [`token_config`]. Public: never use it outside tests.
+pub const TEST_SECRET: &str = "scopes-runtime testing secret, not for production use";
+
+/// The lifetime of tokens minted by [`mint`]: 15 minutes.
+pub const TEST_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
+/// An HS256 [`TokenConfig`] keyed with [`TEST_SECRET`], otherwise default.
+///
+/// ```
+/// let config = scopes_runtime::testing::token_config();
+/// # drop(config);
+/// ```
+///
+/// # Panics
+/// Never: the secret is long enough.
+pub fn token_config() -> TokenConfig {
+    match JwtKeys::hs256(TEST_SECRET) {
+        Ok(keys) => TokenConfig::new(keys),
+        Err(e) => panic!("testing secret refused: {e}"),
+    }
+}
+
+/// A token for `sub` granted `scopes`, valid for [`TEST_TOKEN_LIFETIME`].
+///
+/// ```
+/// use scopes_runtime::testing;
+/// let config = testing::token_config();
+/// let token = testing::mint(&config, "johndoe", &["me", "items"]);
+/// assert_eq!(config.verify(&token).unwrap().scopes, ["me", "items"]);
+/// ```
+///
+/// # Panics
+/// When `config`'s keys cannot sign (a public key only).
+pub fn mint(config: &TokenConfig, sub: &str, scopes: &[&str]) -> String {
+    match config.issue(sub, scopes.iter().copied(), TEST_TOKEN_LIFETIME) {
+        Ok(token) => token,
+        Err(e) => panic!("cannot mint a test token: {e}"),
+    }
+}
+
+/// A token with exactly `claims` (e.g. an expired one).
+///
+/// ```
+/// use std::time::Duration;
+/// use scopes_runtime::{testing, Claims};
+///
+/// let config = testing::token_config();
+/// let mut claims = Claims::new("johndoe", ["me"], Duration::ZERO);
+/// claims.exp -= 3600;
+/// assert!(config.verify(&testing::mint_claims(&config, &claims)).is_err());
+/// ```
+///
+/// # Panics
+/// When `config`'s keys cannot sign.
+pub fn mint_claims(config: &TokenConfig, claims: &Claims) -> String {
+    match config.issue_claims(claims) {
+        Ok(token) => token,
+        Err(e) => panic!("cannot mint a test token: {e}"),
+    }
+}
+
+/// A request with `Authorization: Bearer <token>`.
+///
+/// ```
+/// let req = scopes_runtime::testing::bearer_request("abc").uri("/me").to_http_request();
+/// assert_eq!(req.headers().get("authorization").unwrap(), "Bearer abc");
+/// ```
+pub fn bearer_request(token: &str) -> TestRequest {
+    TestRequest::default().insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+}
+
+/// A request authenticated as `sub` with `scopes`, by a token minted with `config`.
+///
+/// ```
+/// use scopes_runtime::testing;
+/// let config = testing::token_config();
+/// let req = testing::request_as(&config, "alice", &["me"]).uri("/users/me").to_request();
+/// # drop(req);
+/// ```
+///
+/// # Panics
+/// When `config`'s keys cannot sign.
+pub fn request_as(config: &TokenConfig, sub: &str, scopes: &[&str]) -> TestRequest {
+    bearer_request(&mint(config, sub, scopes))
+}
