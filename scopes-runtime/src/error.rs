@@ -4,7 +4,7 @@
 //! | kind | [`ErrorStyle::Tutorial`] (default) | [`ErrorStyle::Rfc6750`] |
 //! |------|-----------------------------------|-------------------------|
 //! | [`NotAuthenticated`](AuthErrorKind::NotAuthenticated) | 401 `{"detail":"Not authenticated"}`, `WWW-Authenticate: Bearer` | 401 `{"detail":"Not authenticated"}`, `WWW-Authenticate: Bearer` (+ `scope="…"`) |
-//! | [`MalformedCredentials`](AuthErrorKind::MalformedCredentials) | 401 `{"detail":"Not authenticated"}`, `WWW-Authenticate: Bearer` | 400 `{"error":"invalid_request",..}`, `WWW-Authenticate: Bearer error="invalid_request"` |
+//! | [`MalformedCredentials`](AuthErrorKind::MalformedCredentials) | 401 `{"detail":"Could not validate credentials"}`, `WWW-Authenticate: Bearer scope="…"` (FastAPI passes what follows `Bearer ` to the decoder) | 400 `{"error":"invalid_request",..}`, `WWW-Authenticate: Bearer error="invalid_request"` |
 //! | [`InvalidToken`](AuthErrorKind::InvalidToken) | 401 `{"detail":"Could not validate credentials"}`, `WWW-Authenticate: Bearer scope="…"` | 401 `{"error":"invalid_token",..}`, `WWW-Authenticate: Bearer error="invalid_token"` |
 //! | [`InsufficientScope`](AuthErrorKind::InsufficientScope) | 401 `{"detail":"Not enough permissions"}`, `WWW-Authenticate: Bearer scope="…"` | 403 `{"error":"insufficient_scope",..}`, `WWW-Authenticate: Bearer error="insufficient_scope", scope="…"` |
 //! | [`InvalidGrant`](AuthErrorKind::InvalidGrant) | 400 `{"detail":"Incorrect username or password"}` | 400 `{"error":"invalid_grant",..}` (RFC 6749 section 5.2) |
@@ -330,7 +330,10 @@ impl AuthError {
         match (self.kind, self.style) {
             (AuthErrorKind::Custom, _) => self.custom.as_ref().map_or("", |c| &c.detail),
             (AuthErrorKind::NotAuthenticated, _) => "Not authenticated",
-            (AuthErrorKind::MalformedCredentials, ErrorStyle::Tutorial) => "Not authenticated",
+            // FastAPI hands whatever follows `Bearer ` to the decoder, which refuses it.
+            (AuthErrorKind::MalformedCredentials, ErrorStyle::Tutorial) => {
+                "Could not validate credentials"
+            }
             (AuthErrorKind::MalformedCredentials, ErrorStyle::Rfc6750) => {
                 "The Authorization header is not a single bearer token"
             }
@@ -365,8 +368,10 @@ impl AuthError {
         let mut value = String::from("Bearer");
         match self.style {
             ErrorStyle::Tutorial => match self.kind {
-                AuthErrorKind::NotAuthenticated | AuthErrorKind::MalformedCredentials => {}
-                AuthErrorKind::InvalidToken | AuthErrorKind::InsufficientScope => {
+                AuthErrorKind::NotAuthenticated => {}
+                AuthErrorKind::MalformedCredentials
+                | AuthErrorKind::InvalidToken
+                | AuthErrorKind::InsufficientScope => {
                     push_param(&mut value, "scope", self.scope);
                 }
                 AuthErrorKind::InvalidGrant | AuthErrorKind::Custom => return None,

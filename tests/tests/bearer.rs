@@ -139,7 +139,8 @@ async fn refuses_malformed_bearer_credentials() {
             headers,
             401,
             "Bearer",
-            json!({"detail": "Not authenticated"}),
+            // FastAPI passes what follows `Bearer ` to the decoder, which refuses it.
+            json!({"detail": "Could not validate credentials"}),
         )
         .await;
         expect(
