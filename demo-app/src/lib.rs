@@ -1,1 +1,15 @@
-//! placeholder
+//! FastAPI's OAuth2-scopes tutorial rebuilt on actix-web with `scopes`.
+//!
+//! The binary (`cargo run -p demo-app`) serves it on 127.0.0.1:8000. The modules read like
+//! the tutorial: [`auth`] holds the scheme, `get_current_user`, `get_current_active_user`
+//! and `/token`; [`handlers`] the three path operations.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod fallback;
+pub mod handlers;
+pub mod keys;
+pub mod logging;
+pub mod routes;
+pub mod users;

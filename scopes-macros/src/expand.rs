@@ -6,7 +6,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, ItemFn};
 
 use crate::errors::Errors;
-use crate::model::{Node, NodeKind, Output, ParamKind, handler_marker};
+use crate::model::{Node, NodeKind, Output, ParamKind};
 use crate::{attr, debug, validate};
 
 /// Expands `#[secured]` or `#[dependency]`. On error, the original item is emitted next to
@@ -102,10 +102,18 @@ fn handler(node: &Node) -> TokenStream {
     let func = &node.func;
     let name = &func.sig.ident;
     let vis = &func.vis;
-    let marker = handler_marker(name);
     let p = private();
-    let node_impl = node_impl(node, &quote!(#marker));
-    let ctx = quote!(#p::Root<#marker>);
+    // The handler's marker type is named like it: the unit struct a route macro below makes,
+    // or, without one, a type of our own (functions and types live in different namespaces).
+    let marker = (!node.route_macro).then(|| {
+        quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            #vis enum #name {}
+        }
+    });
+    let node_impl = node_impl(node, &quote!(#name));
+    let ctx = quote!(#p::Root<#name>);
     let (stmts, args) = resolution(node, &ctx);
 
     let (lints, outer_attrs): (Vec<&Attribute>, Vec<&Attribute>) =
@@ -118,7 +126,7 @@ fn handler(node: &Node) -> TokenStream {
         syn::ReturnType::Type(_, ty) => quote_spanned!(ty.span()=> impl #p::actix_web::Responder),
         syn::ReturnType::Default => quote!(impl #p::actix_web::Responder),
     };
-    let placement = node.routes.is_empty().then(|| {
+    let placement = (!node.route_macro).then(|| {
         quote! {
             const _: () = #p::assert_secured_fn(&self::#name);
         }
@@ -138,13 +146,11 @@ fn handler(node: &Node) -> TokenStream {
             ::core::result::Result::Ok(#name(#(#args),*).await)
         }
 
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #vis enum #marker {}
+        #marker
 
         #node_impl
 
-        impl #p::Handler for #marker {}
+        impl #p::Handler for #name {}
 
         #placement
     }

@@ -1,8 +1,6 @@
 //! The typed model of a `#[secured]` handler or `#[dependency]` fn, as validation leaves it:
 //! closed types only, so that expansion never has to unwrap.
 
-use proc_macro2::Ident;
-use quote::format_ident;
 use syn::{ItemFn, LitStr, Type};
 
 use crate::route::Route;
@@ -37,6 +35,8 @@ pub(crate) struct Node {
     pub(crate) params: Vec<Param>,
     pub(crate) output: Output,
     pub(crate) routes: Vec<Route>,
+    /// Whether an actix-web route macro follows, which turns the fn into a unit struct.
+    pub(crate) route_macro: bool,
     /// The user's function, untouched.
     pub(crate) func: ItemFn,
 }
@@ -65,10 +65,4 @@ pub(crate) enum Output {
     Plain(Type),
     /// `Result<T, E>` (any path ending in `Result`): gives `T`, an `Err` becomes the response.
     Fallible(Type),
-}
-
-/// The hidden marker type of the handler `name`.
-pub(crate) fn handler_marker(name: &Ident) -> Ident {
-    let name = name.to_string();
-    format_ident!("__scopes_{}", name.trim_start_matches("r#"))
 }

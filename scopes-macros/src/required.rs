@@ -1,42 +1,28 @@
 //! `required_scopes!(handler)` and `handler_info!(handler)`: compile-time facts about a
-//! `#[secured]` handler, found through its hidden marker type.
+//! `#[secured]` handler, read from its marker type (named like the handler).
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::quote_spanned;
+use syn::spanned::Spanned;
 
-use crate::model::handler_marker;
-
-/// `required_scopes!(handler)`: `<marker as Handler>::REQUIRED_SCOPES`.
+/// `required_scopes!(handler)`: `<handler as Handler>::REQUIRED_SCOPES`.
 pub(crate) fn required_scopes(input: TokenStream) -> syn::Result<TokenStream> {
-    let marker = marker(input)?;
-    Ok(quote! {
-        <#marker as ::scopes_runtime::__private::Handler>::REQUIRED_SCOPES
+    let path = handler_path(input)?;
+    Ok(quote_spanned! {path.span()=>
+        <#path as ::scopes_runtime::__private::Handler>::REQUIRED_SCOPES
     })
 }
 
-/// `handler_info!(handler)`: `<marker as Node>::INFO`, checked to be a handler.
+/// `handler_info!(handler)`: `<handler as Node>::INFO`, checked to be a handler.
 pub(crate) fn handler_info(input: TokenStream) -> syn::Result<TokenStream> {
-    let marker = marker(input)?;
-    Ok(quote! {
-        ::scopes_runtime::__private::handler_info::<#marker>()
+    let path = handler_path(input)?;
+    Ok(quote_spanned! {path.span()=>
+        ::scopes_runtime::__private::handler_info::<#path>()
     })
 }
 
-/// The path of the hidden marker type of the handler at `input`.
-fn marker(input: TokenStream) -> syn::Result<syn::Path> {
-    let mut path: syn::Path = syn::parse2(input)?;
-    let span = syn::spanned::Spanned::span(&path);
-    let last = path
-        .segments
-        .last_mut()
-        .ok_or_else(|| syn::Error::new(span, "expected the path of a `#[secured]` handler"))?;
-    if !last.arguments.is_none() {
-        return Err(syn::Error::new_spanned(
-            &last.arguments,
-            "expected the path of a `#[secured]` handler, without generic arguments",
-        ));
-    }
-    let marker = handler_marker(&last.ident);
-    last.ident = syn::Ident::new(&marker.to_string(), last.ident.span());
-    Ok(path)
+fn handler_path(input: TokenStream) -> syn::Result<syn::Path> {
+    syn::parse2(input).map_err(|error| {
+        syn::Error::new(error.span(), "expected the path of a `#[secured]` handler")
+    })
 }

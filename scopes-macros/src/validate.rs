@@ -57,6 +57,7 @@ pub(crate) fn node(
         .collect();
 
     let routes = route::routes(&func.attrs);
+    let route_macro = func.attrs.iter().any(route::is_route_macro);
     if let (NodeKind::Dependency, Some(attr)) =
         (kind, func.attrs.iter().find(|a| route::is_route_macro(a)))
     {
@@ -81,6 +82,7 @@ pub(crate) fn node(
         params,
         output,
         routes,
+        route_macro,
         func,
     })
 }

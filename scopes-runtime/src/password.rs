@@ -168,6 +168,26 @@ impl PasswordHasher {
     }
 }
 
+impl PasswordHasher {
+    /// Computes the dummy hash now, on the blocking pool, so that the first unknown
+    /// username is not slower than the ones after it. Call it once at start-up.
+    ///
+    /// ```
+    /// # use scopes_runtime::PasswordHasher;
+    /// # actix_web::rt::System::new().block_on(async {
+    /// PasswordHasher::with_cost(4)?.warm_up().await?;
+    /// # Ok::<(), scopes_runtime::PasswordError>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn warm_up(&self) -> Result<(), PasswordError> {
+        let cost = self.cost;
+        web::block(move || dummy_hash(cost).map(|_| ()))
+            .await
+            .map_err(|_| PasswordError::Blocking)?
+            .map_err(PasswordError::Bcrypt)
+    }
+}
+
 impl Default for PasswordHasher {
     fn default() -> Self {
         Self::new()

@@ -86,9 +86,9 @@ async fn different_unions_run_separately() {
 
 #[actix_web::test]
 async fn trees_without_repeats_need_no_cache() {
-    const _: () = assert!(__scopes_same_union::NEEDS_CACHE);
-    const _: () = assert!(__scopes_different_unions::NEEDS_CACHE);
-    const _: () = assert!(!__scopes_used_once::NEEDS_CACHE);
+    const _: () = assert!(<same_union as Handler>::NEEDS_CACHE);
+    const _: () = assert!(<different_unions as Handler>::NEEDS_CACHE);
+    const _: () = assert!(!<used_once as Handler>::NEEDS_CACHE);
     let (body, runs) = call("/once").await;
     assert_eq!((body, runs), (serde_json::json!(1), 1));
 }

@@ -40,7 +40,7 @@ async fn same_static_data_on_every_request() {
 
 #[actix_web::test]
 async fn building_security_scopes_allocates_nothing() {
-    type Ctx = With<Root<__scopes_handler>, where_are_my_scopes>;
+    type Ctx = With<Root<handler>, where_are_my_scopes>;
     let mut scopes = None;
     let info = allocation_counter::measure(|| {
         scopes = Some(std::hint::black_box(SecurityScopes::of::<Ctx>()));

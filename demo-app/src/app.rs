@@ -1,0 +1,61 @@
+//! The application: its state, services and fallback, shared by the server and the tests.
+
+use std::time::Duration;
+
+use actix_web::http::Method;
+use actix_web::{HttpRequest, web};
+use scopes_runtime::{ErrorStyle, OAuth2PasswordBearer, TokenConfig, handler_info};
+
+use crate::auth::{OAUTH2, TokenLifetime, login_for_access_token};
+use crate::fallback::RouteTable;
+use crate::handlers::{read_own_items, read_system_status, read_users_me};
+use crate::users::UserDb;
+
+/// Everything the app shares between workers.
+#[derive(Clone)]
+pub struct AppState {
+    oauth2: OAuth2PasswordBearer,
+    tokens: web::Data<TokenConfig>,
+    users: web::Data<UserDb>,
+    lifetime: web::Data<TokenLifetime>,
+    routes: web::Data<RouteTable>,
+}
+
+impl AppState {
+    /// The tutorial's users, tokens made and checked by `tokens`, errors in `style`.
+    pub fn new(tokens: TokenConfig, lifetime: Duration, style: ErrorStyle) -> Self {
+        Self {
+            oauth2: OAUTH2.with_error_style(style),
+            tokens: web::Data::new(tokens),
+            users: web::Data::new(UserDb::tutorial()),
+            lifetime: web::Data::new(TokenLifetime(lifetime)),
+            routes: web::Data::new(route_table()),
+        }
+    }
+
+    /// Registers the app's data, services and fallback.
+    pub fn configure(&self, cfg: &mut web::ServiceConfig) {
+        let routes = self.routes.clone();
+        cfg.app_data(self.oauth2)
+            .app_data(self.tokens.clone())
+            .app_data(self.users.clone())
+            .app_data(self.lifetime.clone())
+            .service(login_for_access_token)
+            .service(read_users_me)
+            .service(read_own_items)
+            .service(read_system_status)
+            .default_service(web::to(move |req: HttpRequest| {
+                let routes = routes.clone();
+                async move { routes.answer(&req) }
+            }));
+    }
+}
+
+/// The routes of the app, for the fallback's 405s and redirects.
+pub fn route_table() -> RouteTable {
+    RouteTable::default()
+        .route(Method::POST, "/token")
+        .handler(handler_info!(read_users_me))
+        .handler(handler_info!(read_own_items))
+        .handler(handler_info!(read_system_status))
+}

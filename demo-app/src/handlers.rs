@@ -1,0 +1,34 @@
+//! The tutorial's path operations.
+//!
+//! | FastAPI tutorial | here |
+//! |---|---|
+//! | `@app.get("/users/me/")` `read_users_me(current_user = Depends(get_current_active_user))` | [`read_users_me`] |
+//! | `@app.get("/users/me/items/")` `read_own_items(current_user = Security(get_current_active_user, scopes=["items"]))` | [`read_own_items`] |
+//! | `@app.get("/status/")` `read_system_status(current_user = Depends(get_current_user))` | [`read_system_status`] |
+
+use actix_web::{Responder, get, web};
+use scopes_runtime::{Depends, Security, secured};
+use serde_json::json;
+
+use crate::auth::{get_current_active_user, get_current_user};
+
+/// The current user.
+#[secured]
+#[get("/users/me/")]
+pub async fn read_users_me(current_user: Depends<get_current_active_user>) -> impl Responder {
+    web::Json(current_user.into_inner())
+}
+
+/// The current user's items; needs `items` on top of `me`.
+#[secured(scopes = ["items"])]
+#[get("/users/me/items/")]
+pub async fn read_own_items(current_user: Security<get_current_active_user>) -> impl Responder {
+    web::Json(json!([{ "item_id": "Foo", "owner": current_user.username }]))
+}
+
+/// Any valid token, no scope, disabled users too.
+#[secured]
+#[get("/status/")]
+pub async fn read_system_status(_current_user: Depends<get_current_user>) -> impl Responder {
+    web::Json(json!({ "status": "ok" }))
+}

@@ -1,0 +1,68 @@
+//! `demo-app routes`: the static graph made visible, without starting a server.
+
+use std::fmt::Write as _;
+
+use scopes_runtime::graph::NodeInfo;
+use scopes_runtime::handler_info;
+
+use crate::handlers::{read_own_items, read_system_status, read_users_me};
+
+/// The secured handlers and their required scopes (computed by the compiler).
+fn secured() -> [(&'static NodeInfo, &'static [&'static str]); 3] {
+    use scopes_runtime::required_scopes;
+    [
+        (handler_info!(read_users_me), required_scopes!(read_users_me)),
+        (handler_info!(read_own_items), required_scopes!(read_own_items)),
+        (handler_info!(read_system_status), required_scopes!(read_system_status)),
+    ]
+}
+
+/// The route table: method, path, handler, required scopes, dependency chain.
+pub fn table() -> String {
+    let mut rows = vec![[
+        "METHOD".to_owned(),
+        "PATH".to_owned(),
+        "HANDLER".to_owned(),
+        "SCOPES".to_owned(),
+        "DEPENDENCIES".to_owned(),
+    ]];
+    rows.push(["POST".into(), "/token".into(), "login_for_access_token".into(), "-".into(), "-".into()]);
+    for (info, required) in secured() {
+        for route in info.routes {
+            rows.push([
+                route.method.to_owned(),
+                route.path.to_owned(),
+                info.name.to_owned(),
+                format!("[{}]", required.join(", ")),
+                chain(info),
+            ]);
+        }
+    }
+    let widths: Vec<usize> = (0..5).map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for row in rows {
+        let line: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+        let _ = writeln!(out, "{}", line.join("  ").trim_end());
+    }
+    out
+}
+
+/// `a -> b -> c` with each node's own scopes, branches in brackets.
+fn chain(info: &NodeInfo) -> String {
+    fn walk(node: &NodeInfo, out: &mut String) {
+        for (i, child) in node.children.iter().enumerate() {
+            out.push_str(if i == 0 { " -> " } else { ", " });
+            out.push_str(child.name);
+            if !child.own.is_empty() {
+                let _ = write!(out, "[{}]", child.own.join(" "));
+            }
+            walk(child, out);
+        }
+    }
+    let mut out = info.name.to_owned();
+    if !info.own.is_empty() {
+        let _ = write!(out, "[{}]", info.own.join(" "));
+    }
+    walk(info, &mut out);
+    out
+}
