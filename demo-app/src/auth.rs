@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, PRAGMA};
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue, PRAGMA};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use scopes_runtime::{
     AuthError, ErrorStyle, FormError, OAuth2PasswordBearer, OAuth2PasswordRequestForm,
@@ -92,10 +92,18 @@ pub(crate) async fn login_for_access_token(
     };
     let user = db.get(&form.username);
     let hash = user.map(|u| u.hashed_password);
-    let verified = PASSWORDS.verify(&form.password, hash).await.unwrap_or(false);
+    let verified = PASSWORDS
+        .verify(&form.password, hash)
+        .await
+        .unwrap_or(false);
     let Some(user) = user.filter(|_| verified) else {
         tracing::info!(reason = "bad username or password", "login refused");
-        return actix_web::ResponseError::error_response(&AuthError::invalid_grant().with_style(style));
+        let mut res =
+            actix_web::ResponseError::error_response(&AuthError::invalid_grant().with_style(style));
+        if style == ErrorStyle::Rfc6750 {
+            no_store(&mut res);
+        }
+        return res;
     };
 
     let mut granted: Vec<&str> = Vec::new();
@@ -103,28 +111,34 @@ pub(crate) async fn login_for_access_token(
     for scope in &form.scopes {
         let declared = OAUTH2.description_of(scope).is_some();
         undeclared |= !declared;
-        if declared && user.grantable.contains(&scope.as_str()) && !granted.contains(&scope.as_str()) {
+        if declared
+            && user.grantable.contains(&scope.as_str())
+            && !granted.contains(&scope.as_str())
+        {
             granted.push(scope);
         }
     }
     if undeclared && style == ErrorStyle::Rfc6750 {
-        return rfc6749_error("invalid_scope", "A requested scope is not declared by this server");
+        return rfc6749_error(
+            "invalid_scope",
+            "A requested scope is not declared by this server",
+        );
     }
     let token = match tokens.issue(&user.user.username, granted.iter().copied(), lifetime.0) {
         Ok(token) => token,
         Err(error) => {
             tracing::error!(%error, "could not issue a token");
-            return HttpResponse::InternalServerError().json(json!({"detail": "Internal Server Error"}));
+            return HttpResponse::InternalServerError()
+                .json(json!({"detail": "Internal Server Error"}));
         }
     };
     let mut body = serde_json::to_value(TokenResponse::bearer(token)).unwrap_or_default();
     if granted.len() != form.scopes.len() || granted.iter().zip(&form.scopes).any(|(g, r)| g != r) {
         body["scope"] = json!(granted.join(" "));
     }
-    HttpResponse::Ok()
-        .insert_header((CACHE_CONTROL, "no-store"))
-        .insert_header((PRAGMA, "no-cache"))
-        .json(body)
+    let mut res = HttpResponse::Ok().json(body);
+    no_store(&mut res);
+    res
 }
 
 /// A form error as RFC 6749 section 5.2 writes it.
@@ -138,8 +152,15 @@ fn rfc6749_form_error(error: &FormError) -> HttpResponse {
 }
 
 fn rfc6749_error(error: &str, description: &str) -> HttpResponse {
-    HttpResponse::BadRequest()
-        .insert_header((CACHE_CONTROL, "no-store"))
-        .insert_header((PRAGMA, "no-cache"))
-        .json(json!({ "error": error, "error_description": description }))
+    let mut res = HttpResponse::BadRequest()
+        .json(json!({ "error": error, "error_description": description }));
+    no_store(&mut res);
+    res
+}
+
+/// RFC 6749 section 5.1: token endpoint answers are never cached.
+fn no_store(res: &mut HttpResponse) {
+    let headers = res.headers_mut();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
 }

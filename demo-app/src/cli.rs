@@ -49,7 +49,12 @@ pub struct ServeArgs {
     pub secret_key: Option<String>,
 
     /// A file holding the HS256 secret (trailing newline ignored).
-    #[arg(long, env = "SECRET_KEY_FILE", global = true, conflicts_with = "secret_key")]
+    #[arg(
+        long,
+        env = "SECRET_KEY_FILE",
+        global = true,
+        conflicts_with = "secret_key"
+    )]
     pub secret_key_file: Option<PathBuf>,
 
     /// The JWT signing algorithm.
@@ -65,7 +70,12 @@ pub struct ServeArgs {
     pub public_key_file: Option<PathBuf>,
 
     /// Access token lifetime in minutes.
-    #[arg(long, env = "ACCESS_TOKEN_EXPIRE_MINUTES", default_value_t = 30, global = true)]
+    #[arg(
+        long,
+        env = "ACCESS_TOKEN_EXPIRE_MINUTES",
+        default_value_t = 30,
+        global = true
+    )]
     pub token_minutes: u32,
 
     /// Log filter, e.g. `info` or `demo_app=debug`.

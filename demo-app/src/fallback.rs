@@ -48,7 +48,11 @@ impl RouteTable {
         let path = req.path();
         let allowed = self.methods_for(path);
         if !allowed.is_empty() {
-            let allow = allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ");
+            let allow = allowed
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
             return HttpResponse::MethodNotAllowed()
                 .insert_header((header::ALLOW, allow))
                 .json(serde_json::json!({ "detail": "Method Not Allowed" }));

@@ -40,7 +40,9 @@ pub fn load(args: &ServeArgs) -> Result<(JwtKeys, bool), ConfigError> {
         Algorithm::Es256 => JwtAlgorithm::ES256,
         Algorithm::EdDsa => JwtAlgorithm::EdDSA,
     };
-    let read = |path: &std::path::PathBuf| std::fs::read(path).map_err(|e| ConfigError::Read(path.clone(), e));
+    let read = |path: &std::path::PathBuf| {
+        std::fs::read(path).map_err(|e| ConfigError::Read(path.clone(), e))
+    };
     let public = args
         .public_key_file
         .as_ref()
@@ -57,12 +59,18 @@ pub fn load(args: &ServeArgs) -> Result<(JwtKeys, bool), ConfigError> {
 
 fn hmac(args: &ServeArgs) -> Result<(JwtKeys, bool), ConfigError> {
     if let Some(secret) = &args.secret_key {
-        return JwtKeys::hs256(secret.as_bytes()).map(|k| (k, false)).map_err(ConfigError::Key);
+        return JwtKeys::hs256(secret.as_bytes())
+            .map(|k| (k, false))
+            .map_err(ConfigError::Key);
     }
     if let Some(path) = &args.secret_key_file {
-        return JwtKeys::hs256_from_file(path).map(|k| (k, false)).map_err(ConfigError::Key);
+        return JwtKeys::hs256_from_file(path)
+            .map(|k| (k, false))
+            .map_err(ConfigError::Key);
     }
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret).map_err(ConfigError::Random)?;
-    JwtKeys::hs256(secret).map(|k| (k, true)).map_err(ConfigError::Key)
+    JwtKeys::hs256(secret)
+        .map(|k| (k, true))
+        .map_err(ConfigError::Key)
 }

@@ -37,7 +37,11 @@ fn serve(args: ServeArgs) -> ExitCode {
              tokens will not survive a restart"
         );
     }
-    let style = if args.rfc6750 { ErrorStyle::Rfc6750 } else { ErrorStyle::Tutorial };
+    let style = if args.rfc6750 {
+        ErrorStyle::Rfc6750
+    } else {
+        ErrorStyle::Tutorial
+    };
     let lifetime = Duration::from_secs(u64::from(args.token_minutes) * 60);
     let state = AppState::new(TokenConfig::new(keys), lifetime, style);
 

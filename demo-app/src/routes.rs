@@ -11,9 +11,18 @@ use crate::handlers::{read_own_items, read_system_status, read_users_me};
 fn secured() -> [(&'static NodeInfo, &'static [&'static str]); 3] {
     use scopes_runtime::required_scopes;
     [
-        (handler_info!(read_users_me), required_scopes!(read_users_me)),
-        (handler_info!(read_own_items), required_scopes!(read_own_items)),
-        (handler_info!(read_system_status), required_scopes!(read_system_status)),
+        (
+            handler_info!(read_users_me),
+            required_scopes!(read_users_me),
+        ),
+        (
+            handler_info!(read_own_items),
+            required_scopes!(read_own_items),
+        ),
+        (
+            handler_info!(read_system_status),
+            required_scopes!(read_system_status),
+        ),
     ]
 }
 
@@ -26,7 +35,13 @@ pub fn table() -> String {
         "SCOPES".to_owned(),
         "DEPENDENCIES".to_owned(),
     ]];
-    rows.push(["POST".into(), "/token".into(), "login_for_access_token".into(), "-".into(), "-".into()]);
+    rows.push([
+        "POST".into(),
+        "/token".into(),
+        "login_for_access_token".into(),
+        "-".into(),
+        "-".into(),
+    ]);
     for (info, required) in secured() {
         for route in info.routes {
             rows.push([
@@ -38,10 +53,16 @@ pub fn table() -> String {
             ]);
         }
     }
-    let widths: Vec<usize> = (0..5).map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..5)
+        .map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0))
+        .collect();
     let mut out = String::new();
     for row in rows {
-        let line: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
         let _ = writeln!(out, "{}", line.join("  ").trim_end());
     }
     out

@@ -2,6 +2,8 @@
 //! plain socket, so that tests see status, headers and body exactly as sent.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod tokens;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -79,11 +81,26 @@ impl Server {
         err
     }
 
-    /// Sends a raw request (`Host` and `Connection: close` are added) and reads the answer.
-    pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+    /// Sends a raw request (`Connection: close`, and `Host` unless given, are added) and
+    /// reads the answer.
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Response {
         let mut stream = TcpStream::connect(self.addr).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
-        let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+        {
+            request.push_str(&format!("Host: {}\r\n", self.addr));
+        }
         for (name, value) in headers {
             request.push_str(&format!("{name}: {value}\r\n"));
         }
@@ -100,7 +117,12 @@ impl Server {
 
     pub fn get(&self, path: &str, token: Option<&str>) -> Response {
         match token {
-            Some(token) => self.send("GET", path, &[("Authorization", &format!("Bearer {token}"))], b""),
+            Some(token) => self.send(
+                "GET",
+                path,
+                &[("Authorization", &format!("Bearer {token}"))],
+                b"",
+            ),
             None => self.send("GET", path, &[], b""),
         }
     }
@@ -117,9 +139,15 @@ impl Server {
 
     /// A token for `username`/`password` with `scope`, asserting a 200.
     pub fn token(&self, username: &str, password: &str, scope: &str) -> String {
-        let res = self.post_form("/token", &format!("username={username}&password={password}&scope={scope}"));
+        let res = self.post_form(
+            "/token",
+            &format!("username={username}&password={password}&scope={scope}"),
+        );
         assert_eq!(res.status, 200, "{}", res.text());
-        res.json()["access_token"].as_str().expect("access_token").to_owned()
+        res.json()["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
     }
 }
 
@@ -140,7 +168,10 @@ pub struct Response {
 
 impl Response {
     fn parse(raw: &[u8]) -> Self {
-        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("end of head");
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("end of head");
         let head = String::from_utf8_lossy(&raw[..split]);
         let mut lines = head.split("\r\n");
         let status = lines
@@ -153,15 +184,24 @@ impl Response {
             .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
             .collect();
         let mut body = raw[split + 4..].to_vec();
-        let chunked = headers.iter().any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
+        let chunked = headers
+            .iter()
+            .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
         if chunked {
             body = dechunk(&body);
         }
-        Self { status, headers, body }
+        Self {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn text(&self) -> String {
@@ -169,20 +209,21 @@ impl Response {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("json body ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("json body ({e}): {}", self.text()))
     }
 }
 
 fn dechunk(mut body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(end) = body.windows(2).position(|w| w == b"\r\n") else { break };
-        let size = usize::from_str_radix(String::from_utf8_lossy(&body[..end]).trim(), 16).unwrap_or(0);
-        if size == 0 {
+    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&body[..end]).trim(), 16).unwrap_or(0);
+        if size == 0 || body.len() < end + 2 + size {
             break;
         }
         out.extend_from_slice(&body[end + 2..end + 2 + size]);
-        body = &body[end + 2 + size + 2..];
+        body = body.get(end + 4 + size..).unwrap_or_default();
     }
     out
 }
