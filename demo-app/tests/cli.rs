@@ -105,3 +105,13 @@ fn logs_name_requests_but_never_secrets() {
         );
     }
 }
+
+#[test]
+fn sigterm_shuts_down_gracefully() {
+    let server = Server::start(&[]);
+    assert_eq!(server.get("/status/", None).status, 401);
+    let (status, logs) = server.terminate(std::time::Duration::from_secs(15));
+    let status = status.expect("exits after SIGTERM");
+    assert!(status.success(), "{status:?}\n{logs}");
+    assert!(logs.contains("stopped"), "{logs}");
+}

@@ -71,6 +71,27 @@ impl Server {
         Self { child, addr }
     }
 
+    /// Sends SIGTERM and waits (up to `timeout`) for the process to exit; its exit status
+    /// and its logs.
+    pub fn terminate(mut self, timeout: Duration) -> (Option<std::process::ExitStatus>, String) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = std::time::Instant::now() + timeout;
+        let mut status = None;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(exit)) = self.child.try_wait() {
+                status = Some(exit);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let mut err = String::new();
+        if let (Some(_), Some(mut stderr)) = (status, self.child.stderr.take()) {
+            let _ = stderr.read_to_string(&mut err);
+        }
+        (status, err)
+    }
+
     /// The server's stderr so far is not collected; this stops the server and returns it.
     pub fn stop_and_read_logs(mut self) -> String {
         let _ = self.child.kill();
