@@ -6,6 +6,8 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, web};
 use scopes_runtime::{ErrorStyle, OAuth2PasswordBearer, TokenConfig, handler_info};
 
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
 use crate::auth::{OAUTH2, TokenLifetime, login_for_access_token};
 use crate::fallback::RouteTable;
 use crate::handlers::{read_own_items, read_system_status, read_users_me};
@@ -19,6 +21,7 @@ pub struct AppState {
     users: web::Data<UserDb>,
     lifetime: web::Data<TokenLifetime>,
     routes: web::Data<RouteTable>,
+    openapi: web::Data<utoipa::openapi::OpenApi>,
 }
 
 impl AppState {
@@ -30,6 +33,7 @@ impl AppState {
             users: web::Data::new(UserDb::tutorial()),
             lifetime: web::Data::new(TokenLifetime(lifetime)),
             routes: web::Data::new(route_table()),
+            openapi: web::Data::new(crate::openapi::document()),
         }
     }
 
@@ -44,6 +48,11 @@ impl AppState {
             .service(read_users_me)
             .service(read_own_items)
             .service(read_system_status)
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .url("/openapi.json", self.openapi.as_ref().clone())
+                    .config(Config::new(["/openapi.json"]).persist_authorization(false)),
+            )
             .default_service(web::to(move |req: HttpRequest| {
                 let routes = routes.clone();
                 async move { routes.answer(&req) }
@@ -55,6 +64,8 @@ impl AppState {
 pub fn route_table() -> RouteTable {
     RouteTable::default()
         .route(Method::POST, "/token")
+        .route(Method::GET, "/openapi.json")
+        .route(Method::GET, "/docs/{_:.*}")
         .handler(handler_info!(read_users_me))
         .handler(handler_info!(read_own_items))
         .handler(handler_info!(read_system_status))

@@ -25,6 +25,8 @@ pub enum Command {
     Serve,
     /// Print the route table: method, path, handler, required scopes, dependency chain.
     Routes,
+    /// Print the OpenAPI document.
+    Openapi,
 }
 
 /// Server configuration. Every flag has an environment variable; nothing is required.

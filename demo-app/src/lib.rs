@@ -11,5 +11,6 @@ pub mod fallback;
 pub mod handlers;
 pub mod keys;
 pub mod logging;
+pub mod openapi;
 pub mod routes;
 pub mod users;

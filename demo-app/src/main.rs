@@ -17,6 +17,18 @@ fn main() -> ExitCode {
             print!("{}", routes::table());
             ExitCode::SUCCESS
         }
+        Some(Command::Openapi) => {
+            match serde_json::to_string_pretty(&demo_app::openapi::document()) {
+                Ok(json) => {
+                    println!("{json}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some(Command::Serve) | None => serve(cli.serve),
     }
 }

@@ -94,6 +94,8 @@ mod cache;
 mod dependency;
 pub mod error;
 pub mod graph;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod password;
 pub mod password_form;
 mod scope_check;
