@@ -1,0 +1,128 @@
+//! OpenAPI security comes from the graph: a derived utoipa document gets each secured
+//! operation's `security` from `required_scopes!`, and changing only `#[secured(scopes)]`
+//! changes the document.
+
+use actix_web::{HttpResponse, Responder, get, post};
+use scopes_runtime::openapi::SecuredRoutes;
+use scopes_runtime::{OAuth2PasswordBearer, Security, dependency, secured};
+use serde_json::{Value, json};
+use utoipa::OpenApi;
+
+const OAUTH2: OAuth2PasswordBearer = OAuth2PasswordBearer::new(
+    "token",
+    &[("me", "Read information about the current user."), ("items", "Read items."), ("admin", "Administer.")],
+);
+
+#[dependency(scopes = ["me"])]
+async fn current_user() -> String {
+    "johndoe".to_owned()
+}
+
+/// Documented with utoipa as users already do; `#[secured]` goes on top.
+#[secured(scopes = ["items"])]
+#[utoipa::path(responses((status = 200, description = "The user's items")))]
+#[get("/users/me/items/")]
+async fn read_own_items(user: Security<current_user>) -> impl Responder {
+    HttpResponse::Ok().body(user.into_inner())
+}
+
+#[secured]
+#[utoipa::path(responses((status = 200, description = "The user")))]
+#[get("/users/me/")]
+async fn read_users_me(user: Security<current_user>) -> impl Responder {
+    HttpResponse::Ok().body(user.into_inner())
+}
+
+/// Registered by hand: no route macro, so the route is given to `SecuredRoutes`.
+#[secured(scopes = ["admin"])]
+async fn purge(_user: Security<current_user>) -> impl Responder {
+    HttpResponse::NoContent().finish()
+}
+
+/// Not secured: documented without security.
+#[utoipa::path(responses((status = 200, description = "A token")))]
+#[post("/token")]
+async fn login() -> impl Responder {
+    HttpResponse::Ok().finish()
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(read_own_items, read_users_me, login))]
+struct ApiDoc;
+
+fn document() -> Value {
+    let mut doc = ApiDoc::openapi();
+    doc.paths.paths.insert(
+        "/admin/purge".to_owned(),
+        utoipa::openapi::PathItem::new(
+            utoipa::openapi::HttpMethod::Delete,
+            utoipa::openapi::path::OperationBuilder::new(),
+        ),
+    );
+    let undocumented = SecuredRoutes::new("OAuth2PasswordBearer", &OAUTH2)
+        .handler::<read_own_items>()
+        .handler::<read_users_me>()
+        .route::<purge>("DELETE", "/admin/purge")
+        .route::<purge>("POST", "/admin/not-documented")
+        .apply(&mut doc);
+    assert_eq!(undocumented.len(), 1);
+    assert_eq!(undocumented[0].path, "/admin/not-documented");
+    serde_json::to_value(&doc).expect("serializable")
+}
+
+#[test]
+fn derived_documents_get_security_from_the_graph() {
+    let doc = document();
+    let security = |path: &str, method: &str| doc["paths"][path][method]["security"].clone();
+    assert_eq!(security("/users/me/items/", "get"), json!([{"OAuth2PasswordBearer": ["items", "me"]}]));
+    assert_eq!(security("/users/me/", "get"), json!([{"OAuth2PasswordBearer": ["me"]}]));
+    assert_eq!(security("/admin/purge", "delete"), json!([{"OAuth2PasswordBearer": ["admin", "me"]}]));
+    assert_eq!(security("/token", "post"), Value::Null);
+    assert_eq!(
+        doc["components"]["securitySchemes"]["OAuth2PasswordBearer"],
+        json!({"type": "oauth2", "flows": {"password": {"tokenUrl": "token", "scopes": {
+            "me": "Read information about the current user.", "items": "Read items.", "admin": "Administer."}}}})
+    );
+}
+
+/// The same handler and document, with only the `#[secured(..)]` arguments changed.
+macro_rules! variant {
+    ($name:ident, $($secured:tt)*) => {
+        mod $name {
+            use super::*;
+
+            #[secured($($secured)*)]
+            #[utoipa::path(responses((status = 200, description = "ok")))]
+            #[get("/reports/")]
+            pub(super) async fn reports(_user: Security<current_user>) -> &'static str {
+                "[]"
+            }
+
+            #[derive(OpenApi)]
+            #[openapi(paths(reports))]
+            struct Doc;
+
+            pub(super) fn document() -> Value {
+                let mut doc = Doc::openapi();
+                SecuredRoutes::new("OAuth2PasswordBearer", &OAUTH2).handler::<reports>().apply(&mut doc);
+                serde_json::to_value(&doc).expect("serializable")
+            }
+        }
+    };
+}
+
+variant!(bare,);
+variant!(admin, scopes = ["admin"]);
+variant!(admin_items, scopes = ["admin", "items"]);
+
+#[test]
+fn changing_only_the_attribute_changes_the_document() {
+    let security = |doc: Value| doc["paths"]["/reports/"]["get"]["security"].clone();
+    assert_eq!(security(bare::document()), json!([{"OAuth2PasswordBearer": ["me"]}]));
+    assert_eq!(security(admin::document()), json!([{"OAuth2PasswordBearer": ["admin", "me"]}]));
+    assert_eq!(security(admin_items::document()), json!([{"OAuth2PasswordBearer": ["admin", "items", "me"]}]));
+    let (mut a, mut b) = (bare::document(), admin::document());
+    a["paths"]["/reports/"]["get"]["security"] = Value::Null;
+    b["paths"]["/reports/"]["get"]["security"] = Value::Null;
+    assert_eq!(a, b, "nothing else differs");
+}
