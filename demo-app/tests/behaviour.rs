@@ -63,6 +63,21 @@ fn token_ok() {
 }
 
 #[test]
+fn token_from_a_multipart_form() {
+    let server = Server::start(&[]);
+    let body = "--b\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\njohndoe\r\n\
+                --b\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nsecret\r\n--b--\r\n";
+    let res = server.send(
+        "POST",
+        "/token",
+        &[("Content-Type", "multipart/form-data; boundary=b")],
+        body.as_bytes(),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["token_type"], "bearer");
+}
+
+#[test]
 fn token_refused() {
     let server = Server::start(&[]);
     for form in [

@@ -2,9 +2,10 @@
 //! endpoint's `application/x-www-form-urlencoded` request (RFC 6749 section 4.3.2), read
 //! like FastAPI reads it.
 //!
-//! Fields are read as FastAPI's form parser reads them: the last occurrence of a field wins,
-//! an empty value counts as absent, a body of another content type (JSON, multipart, none)
-//! has no fields at all, bytes that are not UTF-8 are decoded lossily, and `scope` is split
+//! Fields are read as FastAPI's form parser reads them, from an
+//! `application/x-www-form-urlencoded` or a `multipart/form-data` body: the last occurrence
+//! of a field wins, an empty value counts as absent, a body of another content type (JSON,
+//! text, none) has no fields at all, bytes that are not UTF-8 are decoded lossily, and `scope` is split
 //! on whitespace (Python's `str.split()`); a scope that is not an RFC 6749 scope token is a
 //! `value_error`. Every problem is
 //! reported at once, in field order, as FastAPI's 422:
@@ -129,9 +130,22 @@ impl OAuth2PasswordRequestForm {
     /// assert_eq!(err.issues().len(), 3); // grant_type, username, password
     /// ```
     pub fn parse(body: &[u8], strict: bool) -> Result<Self, FormError> {
-        let mut fields: [Option<Cow<'_, str>>; 6] = Default::default();
-        for (name, value) in form_urlencoded::parse(body) {
-            if let Some(at) = FIELDS.iter().position(|f| *f == name) {
+        Self::from_fields(form_urlencoded::parse(body), strict)
+    }
+
+    /// The form from `(name, value)` pairs, in body order.
+    fn from_fields<'a, N, V>(
+        pairs: impl IntoIterator<Item = (N, V)>,
+        strict: bool,
+    ) -> Result<Self, FormError>
+    where
+        N: AsRef<str>,
+        V: Into<Cow<'a, str>>,
+    {
+        let mut fields: [Option<Cow<'a, str>>; 6] = Default::default();
+        for (name, value) in pairs {
+            if let Some(at) = FIELDS.iter().position(|f| *f == name.as_ref()) {
+                let value = value.into();
                 // FastAPI: the last occurrence wins, and "" counts as absent.
                 fields[at] = (!value.is_empty()).then_some(value);
             }
@@ -296,6 +310,9 @@ pub enum FormError {
     },
     /// 400 `{"detail":"Could not read the request body"}`: the body stream failed.
     Payload(actix_web::error::PayloadError),
+    /// 400 `{"detail":"There was an error parsing the body"}` (FastAPI's words): a
+    /// `multipart/form-data` body that is not well formed.
+    Malformed,
 }
 
 impl FormError {
@@ -326,6 +343,7 @@ impl fmt::Display for FormError {
             }
             Self::TooLarge { limit } => write!(f, "request body larger than {limit} bytes"),
             Self::Payload(_) => f.write_str("could not read the request body"),
+            Self::Malformed => f.write_str("malformed multipart body"),
         }
     }
 }
@@ -334,7 +352,7 @@ impl std::error::Error for FormError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Payload(e) => Some(e),
-            _ => None,
+            Self::Invalid(_) | Self::TooLarge { .. } | Self::Malformed => None,
         }
     }
 }
@@ -344,7 +362,7 @@ impl ResponseError for FormError {
         match self {
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Payload(_) => StatusCode::BAD_REQUEST,
+            Self::Payload(_) | Self::Malformed => StatusCode::BAD_REQUEST,
         }
     }
 
@@ -358,6 +376,7 @@ impl ResponseError for FormError {
                 tracing::debug!(error = %e, "password form: payload error");
                 json!({ "detail": "Could not read the request body" })
             }
+            Self::Malformed => json!({ "detail": "There was an error parsing the body" }),
         };
         HttpResponse::build(self.status_code())
             .content_type(header::ContentType::json())
@@ -430,7 +449,7 @@ impl FromRequest for OAuth2PasswordRequestForm {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let body = read_form_body(req, payload);
-        Box::pin(async move { Self::parse(&body.await?, false) })
+        Box::pin(async move { body.await?.parse(false).await })
     }
 }
 
@@ -440,22 +459,76 @@ impl FromRequest for OAuth2PasswordRequestFormStrict {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let body = read_form_body(req, payload);
-        Box::pin(async move { OAuth2PasswordRequestForm::parse(&body.await?, true).map(Self) })
+        Box::pin(async move { body.await?.parse(true).await.map(Self) })
     }
 }
 
-/// The body when it is `application/x-www-form-urlencoded`, or nothing (FastAPI's form
-/// parser sees no fields in another content type).
+/// A form body, as read from the request.
+enum FormBody {
+    /// `application/x-www-form-urlencoded`.
+    Urlencoded(Bytes),
+    /// `multipart/form-data` with its boundary.
+    Multipart(Bytes, String),
+    /// Another content type: FastAPI's form parser sees no fields in it.
+    None,
+}
+
+impl FormBody {
+    async fn parse(self, strict: bool) -> Result<OAuth2PasswordRequestForm, FormError> {
+        match self {
+            Self::Urlencoded(body) => OAuth2PasswordRequestForm::parse(&body, strict),
+            Self::None => OAuth2PasswordRequestForm::parse(b"", strict),
+            Self::Multipart(body, boundary) => {
+                let mut multipart = multer::Multipart::new(Once(Some(body)), boundary);
+                let mut fields = Vec::new();
+                loop {
+                    match multipart.next_field().await {
+                        Ok(Some(field)) => {
+                            let name = field.name().unwrap_or_default().to_owned();
+                            let bytes = field.bytes().await.map_err(|_| FormError::Malformed)?;
+                            fields.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+                        }
+                        Ok(None) => break,
+                        Err(_) => return Err(FormError::Malformed),
+                    }
+                }
+                OAuth2PasswordRequestForm::from_fields(fields, strict)
+            }
+        }
+    }
+}
+
+/// A stream of one chunk: the buffered body, for `multer`.
+struct Once(Option<Bytes>);
+
+impl Stream for Once {
+    type Item = Result<Bytes, core::convert::Infallible>;
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        _: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<Option<Self::Item>> {
+        core::task::Poll::Ready(self.0.take().map(Ok))
+    }
+}
+
+/// The body when it is a form, up to the configured limit.
 fn read_form_body(
     req: &HttpRequest,
     payload: &mut Payload,
-) -> impl Future<Output = Result<Bytes, FormError>> + 'static {
+) -> impl Future<Output = Result<FormBody, FormError>> + 'static {
     let limit = PasswordFormConfig::of(req).limit;
-    let is_form = req
-        .mime_type()
-        .ok()
-        .flatten()
-        .is_some_and(|m| m.essence_str() == "application/x-www-form-urlencoded");
+    let mime = req.mime_type().ok().flatten();
+    // `None`: not a form; `Some(None)`: urlencoded; `Some(Some(boundary))`: multipart.
+    let kind = match mime.as_ref().map(|m| m.essence_str()) {
+        Some("application/x-www-form-urlencoded") => Some(None),
+        Some("multipart/form-data") => Some(Some(
+            mime.as_ref()
+                .and_then(|m| m.get_param("boundary"))
+                .map(|b| b.as_str().to_owned()),
+        )),
+        _ => None,
+    };
     let declared_len = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -463,9 +536,13 @@ fn read_form_body(
         .and_then(|v| v.parse::<usize>().ok());
     let mut payload = payload.take();
     async move {
-        if !is_form {
-            return Ok(Bytes::new());
-        }
+        let boundary = match kind {
+            None => return Ok(FormBody::None),
+            Some(None) => None,
+            Some(Some(None)) => return Err(FormError::Malformed),
+            Some(Some(Some(boundary))) => Some(boundary),
+        };
+
         if declared_len.is_some_and(|len| len > limit) {
             return Err(FormError::TooLarge { limit });
         }
@@ -479,6 +556,9 @@ fn read_form_body(
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(body.freeze())
+        Ok(match boundary {
+            None => FormBody::Urlencoded(body.freeze()),
+            Some(boundary) => FormBody::Multipart(body.freeze(), boundary),
+        })
     }
 }
