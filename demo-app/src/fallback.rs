@@ -68,13 +68,14 @@ impl RouteTable {
     }
 }
 
-/// 307 to `other` on the same host, query kept, as an absolute URL (Starlette's form).
+/// 307 to `other` on the same host, query kept, as an absolute URL (Starlette's form): the
+/// `Host` header verbatim, or the server's address when the request has none.
 fn redirect(req: &HttpRequest, other: &str) -> HttpResponse {
     let host = req
         .headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .map_or_else(|| req.app_config().host().to_owned(), str::to_owned);
+        .map_or_else(|| req.app_config().local_addr().to_string(), str::to_owned);
     let query = req.query_string();
     let location = if query.is_empty() {
         format!("http://{host}{other}")

@@ -136,6 +136,18 @@ impl Server {
         Response::parse(&raw)
     }
 
+    /// Sends `request` as is and reads the answer.
+    pub fn raw(&self, request: &[u8]) -> Response {
+        let mut stream = TcpStream::connect(self.addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        stream.write_all(request).expect("write");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).expect("read");
+        Response::parse(&raw)
+    }
+
     pub fn get(&self, path: &str, token: Option<&str>) -> Response {
         match token {
             Some(token) => self.send(
