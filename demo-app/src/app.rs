@@ -48,6 +48,8 @@ impl AppState {
             .service(read_users_me)
             .service(read_own_items)
             .service(read_system_status)
+            .service(crate::docs::swagger_ui)
+            .service(crate::docs::swagger_ui_slash)
             .service(
                 SwaggerUi::new("/docs/{_:.*}")
                     .url("/openapi.json", self.openapi.as_ref().clone())
@@ -65,6 +67,7 @@ pub fn route_table() -> RouteTable {
     RouteTable::default()
         .route(Method::POST, "/token")
         .route(Method::GET, "/openapi.json")
+        .route(Method::GET, "/docs")
         .route(Method::GET, "/docs/{_:.*}")
         .handler(handler_info!(read_users_me))
         .handler(handler_info!(read_own_items))

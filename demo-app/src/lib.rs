@@ -7,6 +7,7 @@
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod docs;
 pub mod fallback;
 pub mod handlers;
 pub mod keys;
