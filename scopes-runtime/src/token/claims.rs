@@ -1,0 +1,234 @@
+//! [`Claims`]: the typed claims, and where the granted scopes are read from.
+
+use core::time::Duration;
+
+use serde_json::{Map, Value};
+
+use super::{TokenError, TokenErrorKind};
+use crate::scope_token::check_scope_token;
+
+/// Which claim holds the granted scopes.
+///
+/// ```
+/// use scopes_runtime::{JwtKeys, ScopeClaim, TokenConfig};
+/// let config = TokenConfig::new(JwtKeys::hs256([0u8; 32])?).scope_claim(ScopeClaim::Scope);
+/// # Ok::<(), scopes_runtime::KeyError>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ScopeClaim {
+    /// Read `scopes`, else `scope`, else `scp`, whichever comes first; issue `scopes`.
+    #[default]
+    Auto,
+    /// `scopes`: an array of strings (FastAPI's tutorial).
+    Scopes,
+    /// `scope`: one space-delimited string (RFC 9068, RFC 8693).
+    Scope,
+    /// `scp`: a space-delimited string or an array of strings (as some identity providers
+    /// send it). Issued as an array.
+    Scp,
+}
+
+/// The claims of an access token.
+///
+/// ```
+/// use std::time::Duration;
+/// use scopes_runtime::Claims;
+///
+/// let claims = Claims::new("johndoe", ["me", "items"], Duration::from_secs(900));
+/// assert_eq!(claims.sub, "johndoe");
+/// assert_eq!(claims.exp - claims.iat.unwrap(), 900);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Claims {
+    /// `sub`: the subject (the tutorial's username). Required, a string.
+    pub sub: String,
+    /// The granted scopes, from the claim chosen by [`ScopeClaim`]; empty when absent.
+    pub scopes: Vec<String>,
+    /// `exp`: expiry, seconds since the Unix epoch. Required.
+    pub exp: u64,
+    /// `iat`: issued at (optional: the tutorial's tokens have none).
+    pub iat: Option<u64>,
+    /// `nbf`: not before.
+    pub nbf: Option<u64>,
+    /// `iss`: issuer.
+    pub iss: Option<String>,
+    /// `aud`: audiences (a JSON string when there is one, an array otherwise).
+    pub aud: Vec<String>,
+    /// `jti`: token id.
+    pub jti: Option<String>,
+    /// Every other claim, as is.
+    pub extra: Map<String, Value>,
+}
+
+impl Claims {
+    /// Claims for `sub` granted `scopes`, issued now and expiring after `lifetime`.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use scopes_runtime::Claims;
+    /// let mut claims = Claims::new("alice", Vec::<String>::new(), Duration::from_secs(60));
+    /// claims.jti = Some("4f1c".into());
+    /// ```
+    pub fn new<S: Into<String>>(
+        sub: impl Into<String>,
+        scopes: impl IntoIterator<Item = S>,
+        lifetime: Duration,
+    ) -> Self {
+        let now = now();
+        Self {
+            sub: sub.into(),
+            scopes: scopes.into_iter().map(Into::into).collect(),
+            exp: now.saturating_add(lifetime.as_secs()),
+            iat: Some(now),
+            nbf: None,
+            iss: None,
+            aud: Vec::new(),
+            jti: None,
+            extra: Map::new(),
+        }
+    }
+
+    /// The claims as a JSON object, the scopes written as `scope_claim` says.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use scopes_runtime::{Claims, ScopeClaim};
+    /// let json = Claims::new("a", ["me", "items"], Duration::ZERO).to_json(ScopeClaim::Scope);
+    /// assert_eq!(json["scope"], "me items");
+    /// ```
+    pub fn to_json(&self, scope_claim: ScopeClaim) -> Map<String, Value> {
+        let mut map = self.extra.clone();
+        map.insert("sub".into(), self.sub.clone().into());
+        let scopes = Value::from(self.scopes.clone());
+        match scope_claim {
+            ScopeClaim::Auto | ScopeClaim::Scopes => map.insert("scopes".into(), scopes),
+            ScopeClaim::Scope => map.insert("scope".into(), self.scopes.join(" ").into()),
+            ScopeClaim::Scp => map.insert("scp".into(), scopes),
+        };
+        map.insert("exp".into(), self.exp.into());
+        let optional = [
+            ("iat", self.iat.map(Value::from)),
+            ("nbf", self.nbf.map(Value::from)),
+            ("iss", self.iss.clone().map(Value::from)),
+            ("jti", self.jti.clone().map(Value::from)),
+            (
+                "aud",
+                match self.aud.as_slice() {
+                    [] => None,
+                    [one] => Some(one.clone().into()),
+                    many => Some(many.to_vec().into()),
+                },
+            ),
+        ];
+        for (name, value) in optional {
+            if let Some(value) = value {
+                map.insert(name.into(), value);
+            }
+        }
+        map
+    }
+
+    /// Reads verified claims (the signature and times were checked by `jsonwebtoken`).
+    pub(super) fn from_json(
+        mut map: Map<String, Value>,
+        scope_claim: ScopeClaim,
+    ) -> Result<Self, TokenError> {
+        let invalid = |claim: &str| TokenError::new(TokenErrorKind::InvalidClaim(claim.into()));
+        let sub = match map.remove("sub") {
+            None | Some(Value::Null) => {
+                return Err(TokenError::new(TokenErrorKind::MissingClaim("sub".into())));
+            }
+            Some(Value::String(sub)) => sub,
+            Some(_) => return Err(invalid("sub")),
+        };
+        let exp = match map.remove("exp") {
+            Some(exp) => numeric_date(&exp).ok_or_else(|| invalid("exp"))?,
+            None => return Err(TokenError::new(TokenErrorKind::MissingClaim("exp".into()))),
+        };
+        let optional_date = |value: Option<Value>, name: &str| match value {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => numeric_date(&v).map(Some).ok_or_else(|| invalid(name)),
+        };
+        let iat = optional_date(map.remove("iat"), "iat")?;
+        let nbf = optional_date(map.remove("nbf"), "nbf")?;
+        let optional_string = |value: Option<Value>, name: &str| match value {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(invalid(name)),
+        };
+        let iss = optional_string(map.remove("iss"), "iss")?;
+        let jti = optional_string(map.remove("jti"), "jti")?;
+        let aud = match map.remove("aud") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::String(aud)) => vec![aud],
+            Some(Value::Array(items)) => string_array(items).ok_or_else(|| invalid("aud"))?,
+            Some(_) => return Err(invalid("aud")),
+        };
+        let scopes = read_scopes(&mut map, scope_claim)?;
+        Ok(Self {
+            sub,
+            scopes,
+            exp,
+            iat,
+            nbf,
+            iss,
+            aud,
+            jti,
+            extra: map,
+        })
+    }
+}
+
+fn numeric_date(value: &Value) -> Option<u64> {
+    value.as_u64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.is_finite() && *f >= 0.0 && *f < u64::MAX as f64)
+            .map(|f| f as u64)
+    })
+}
+
+fn string_array(items: Vec<Value>) -> Option<Vec<String>> {
+    items
+        .into_iter()
+        .map(|v| match v {
+            Value::String(s) => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
+fn read_scopes(map: &mut Map<String, Value>, claim: ScopeClaim) -> Result<Vec<String>, TokenError> {
+    let name = match claim {
+        ScopeClaim::Scopes => "scopes",
+        ScopeClaim::Scope => "scope",
+        ScopeClaim::Scp => "scp",
+        ScopeClaim::Auto => ["scopes", "scope", "scp"]
+            .into_iter()
+            .find(|name| map.get(*name).is_some_and(|v| !v.is_null()))
+            .unwrap_or("scopes"),
+    };
+    let invalid = || TokenError::new(TokenErrorKind::InvalidClaim(name.into()));
+    let scopes = match (map.remove(name), name) {
+        (None | Some(Value::Null), _) => Vec::new(),
+        (Some(Value::Array(items)), "scopes" | "scp") => string_array(items).ok_or_else(invalid)?,
+        (Some(Value::String(s)), "scope" | "scp") => s
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        _ => return Err(invalid()),
+    };
+    if scopes.iter().any(|s| check_scope_token(s).is_err()) {
+        return Err(invalid());
+    }
+    Ok(scopes)
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
