@@ -54,6 +54,8 @@
 //! - [`PasswordHasher`]: bcrypt on the blocking pool, with a dummy hash for unknown users.
 //! - [`AuthError`]: the rejections, in the tutorial's or RFC 6750's [`ErrorStyle`].
 //! - [`testing`]: tokens and requests for applications' tests.
+//! - `openapi` (feature `openapi`, on by default): `SecuredRoutes` documents every secured
+//!   operation's security in a utoipa OpenAPI document from the same compile-time graph.
 //!
 //! ```
 //! use actix_web::{web, HttpRequest};
