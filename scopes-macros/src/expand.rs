@@ -50,32 +50,53 @@ fn dependency(node: &Node) -> TokenStream {
     let node_impl = node_impl(node, &quote!(#name));
     let ctx = quote!(__ScopesCtx);
     let (stmts, args) = resolution(node, &ctx);
-    let (output, result) = match &node.output {
+    let p = private();
+    let call = quote!(#name(#(#args),*).await);
+    let (output, result, not_a_result) = match &node.output {
         Output::Unit => (
-            quote!(()),
-            quote!(::core::result::Result::Ok(#name(#(#args),*).await)),
+            quote!(
+                type Output = ();
+            ),
+            quote!(::core::result::Result::Ok(#call)),
+            None,
         ),
         Output::Plain(ty) => (
-            quote!(#ty),
-            quote!(::core::result::Result::Ok(#name(#(#args),*).await)),
+            quote_spanned!(ty.span()=> type Output = #ty;),
+            quote!(::core::result::Result::Ok(#call)),
+            // A `Result` under another name would be taken for a value and its `Err`
+            // ignored: refuse it, on the user's type.
+            Some(quote_spanned! {ty.span()=>
+                const _: () = <#ty as #p::SpellOutResult<_>>::CHECKED;
+            }),
         ),
         Output::Fallible(ty) => (
-            quote_spanned!(ty.span()=> <#ty as ::scopes_runtime::__private::Fallible>::Ok),
-            quote_spanned!(ty.span()=> ::scopes_runtime::__private::fallible(#name(#(#args),*).await)),
+            quote_spanned!(ty.span()=> type Output = <#ty as #p::Fallible>::Ok;),
+            {
+                // The call spanned on the return type: an error type that is not an HTTP
+                // error is reported there.
+                let mut name = name.clone();
+                name.set_span(ty.span());
+                quote_spanned!(ty.span()=> #p::fallible(#name(#(#args),*).await))
+            },
+            None,
         ),
     };
-    let p = private();
-    quote! {
-        #func
-
+    let marker = quote_spanned! {name.span()=>
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
         #vis enum #name {}
+    };
+    quote! {
+        #func
+
+        #marker
+
+        #not_a_result
 
         #node_impl
 
         impl #p::Dependency for #name {
-            type Output = #output;
+            #output
 
             #[allow(clippy::manual_async_fn)]
             fn resolve<#ctx: #p::Context>(
@@ -226,7 +247,11 @@ fn resolution(node: &Node, ctx: &TokenStream) -> (Vec<TokenStream>, Vec<syn::Ide
                 #p::extract::<#ty>(__scopes_req, __scopes_payload).await?
             },
         };
-        stmts.push(quote!(let #arg = #value;));
+        let span = match &param.kind {
+            ParamKind::Dependency(dep) => dep.span(),
+            ParamKind::SecurityScopes | ParamKind::Extractor => ty.span(),
+        };
+        stmts.push(quote_spanned!(span=> let #arg = #value;));
         args.push(arg);
     }
     (stmts, args)

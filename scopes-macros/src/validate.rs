@@ -27,10 +27,15 @@ pub(crate) fn node(
             format!("`{what}` cannot be used on a `const fn`"),
         );
     }
-    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+    if !sig.generics.params.is_empty() {
         errors.spanned(
             &sig.generics,
             format!("`{what}` cannot be used on a generic fn"),
+        );
+    } else if let Some(where_clause) = &sig.generics.where_clause {
+        errors.spanned(
+            where_clause,
+            format!("`{what}` cannot be used on a fn with a `where` clause"),
         );
     }
     if let Some(variadic) = &sig.variadic {
@@ -95,7 +100,11 @@ fn scopes(literals: Vec<syn::LitStr>, errors: &mut Errors) -> Vec<Scope> {
         if let Err(error) = check_scope_token(&value) {
             errors.spanned(
                 &lit,
-                format!("invalid scope {:?}: {}", value, error.reason()),
+                if value.is_empty() {
+                    format!("invalid scope: {}", error.reason())
+                } else {
+                    format!("invalid scope `{value}`: {}", error.reason())
+                },
             );
         } else if !seen.insert(value.clone()) {
             errors.spanned(&lit, format!("duplicate scope `{value}`"));

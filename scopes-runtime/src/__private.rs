@@ -81,3 +81,23 @@ pub const fn assert_secured_fn<F: SecuredFn>(_: &F) {}
 pub const fn handler_info<H: Handler>() -> &'static NodeInfo {
     H::INFO
 }
+
+/// `SpellOutResult<Plain>`: the return type is a plain value.
+pub enum Plain {}
+
+/// `SpellOutResult<ResultUnderAnotherName>`: the return type is a `Result` whose name does
+/// not end in `Result` (a type alias): write `Result<T, E>` so that its `Err` becomes the
+/// response.
+#[allow(non_camel_case_types)]
+pub enum ResultUnderAnotherName__write_Result_T_E {}
+
+/// Ambiguous (E0283, "type annotations needed") exactly when the type is a `Result`: the
+/// check `#[dependency]` emits for return types it reads as plain values.
+pub trait SpellOutResult<Kind> {
+    /// Evaluated by the check.
+    const CHECKED: () = ();
+}
+
+impl<T: ?Sized> SpellOutResult<Plain> for T {}
+
+impl<T, E> SpellOutResult<ResultUnderAnotherName__write_Result_T_E> for Result<T, E> {}

@@ -180,7 +180,10 @@ pub use token::{
 /// - The first error (from a dependency or an extractor) becomes the response.
 /// - A dependency reached twice under the same scope union runs once per request.
 /// - The handler becomes a wrapper taking `(HttpRequest, web::Payload)`; the function you
-///   wrote is kept inside it, unchanged.
+///   wrote is kept inside it, unchanged. Attributes below `#[secured]` see the wrapper: put
+///   `#[utoipa::path]` either below (paths and methods come from the route macro) or above
+///   `#[secured]` (it then also sees the original parameters). Route macros are recognised
+///   by their names (`get`, `post`, .., `route`, `routes`, optionally as `actix_web::..`).
 /// - [`required_scopes!`] gives the union over the whole tree as a `const`.
 ///
 /// ```compile_fail
@@ -236,8 +239,16 @@ pub use scopes_macros::secured;
 /// - It returns `T`, or `Result<T, E>` (any type path ending in `Result`) where `E` turns
 ///   into `actix_web::Error` (any `ResponseError`): users receive `T`; an `Err` becomes the
 ///   response. `T: Clone` lets users take the value out with `into_inner`.
+/// - A return type is read as fallible when its path ends in `Result`. Any other type that
+///   is a `Result` (a type alias such as `type Check = Result<(), E>`) is refused at compile
+///   time, so that an `Err` can never be mistaken for a value and ignored.
 /// - The fn stays callable as written; the macro adds a hidden marker type of the same name
-///   (types and functions live in different namespaces).
+///   (types and functions live in different namespaces), so no type or module of that name
+///   may stand beside it.
+/// - Scopes belong to the node that declares them: `#[dependency(scopes = ["me"])]` on
+///   `get_current_active_user` is FastAPI's `Security(get_current_user, scopes=["me"])`
+///   written once on the dependency instead of at each use. `get_current_user` sees the same
+///   scopes as in FastAPI; `get_current_active_user`'s own `SecurityScopes` also holds `me`.
 ///
 /// ```compile_fail
 /// use scopes_runtime::{dependency, Security};

@@ -57,6 +57,16 @@ impl<D: Dependency> Security<D> {
         }
     }
 
+    /// The dependency's output, when no other user in this request shares it (always, unless
+    /// the handler's tree reaches the dependency twice); otherwise `self` back. For outputs
+    /// that cannot be cloned.
+    pub fn try_into_inner(self) -> Result<D::Output, Self> {
+        match self.value {
+            Held::Owned(value) => Ok(value),
+            Held::Shared(value) => Rc::try_unwrap(value).map_err(Self::shared),
+        }
+    }
+
     /// The dependency's output. Moves it out, or clones it when the request's cache holds it
     /// for another user too.
     pub fn into_inner(self) -> D::Output
