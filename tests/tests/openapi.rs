@@ -37,6 +37,14 @@ async fn read_users_me(user: Security<current_user>) -> impl Responder {
     HttpResponse::Ok().body(user.into_inner())
 }
 
+/// `#[utoipa::path]` above `#[secured]` sees the handler's own parameters.
+#[utoipa::path(params(("id" = u32, Path, description = "The item")), responses((status = 200, description = "One item")))]
+#[secured(scopes = ["items"])]
+#[get("/items/{id}")]
+async fn read_item(id: actix_web::web::Path<u32>, _user: Security<current_user>) -> impl Responder {
+    HttpResponse::Ok().body(id.to_string())
+}
+
 /// Registered by hand: no route macro, so the route is given to `SecuredRoutes`.
 #[secured(scopes = ["admin"])]
 async fn purge(_user: Security<current_user>) -> impl Responder {
@@ -51,7 +59,7 @@ async fn login() -> impl Responder {
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(read_own_items, read_users_me, login))]
+#[openapi(paths(read_own_items, read_users_me, read_item, login))]
 struct ApiDoc;
 
 fn document() -> Value {
@@ -66,6 +74,7 @@ fn document() -> Value {
     let undocumented = SecuredRoutes::new("OAuth2PasswordBearer", &OAUTH2)
         .handler::<read_own_items>()
         .handler::<read_users_me>()
+        .handler::<read_item>()
         .route::<purge>("DELETE", "/admin/purge")
         .route::<purge>("POST", "/admin/not-documented")
         .apply(&mut doc);
@@ -91,6 +100,14 @@ fn derived_documents_get_security_from_the_graph() {
         json!([{"OAuth2PasswordBearer": ["admin", "me"]}])
     );
     assert_eq!(security("/token", "post"), Value::Null);
+    assert_eq!(
+        security("/items/{id}", "get"),
+        json!([{"OAuth2PasswordBearer": ["items", "me"]}])
+    );
+    assert_eq!(
+        doc["paths"]["/items/{id}"]["get"]["parameters"][0]["name"],
+        "id"
+    );
     assert_eq!(
         doc["components"]["securitySchemes"]["OAuth2PasswordBearer"],
         json!({"type": "oauth2", "flows": {"password": {"tokenUrl": "token", "scopes": {
