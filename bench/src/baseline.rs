@@ -21,7 +21,7 @@
 use actix_web::http::header::WWW_AUTHENTICATE;
 use actix_web::{Either, HttpRequest, HttpResponse, Responder, get, web};
 use demo_app::users::{User, UserDb};
-use scopes_runtime::{AuthErrorKind, BearerToken, TokenConfig};
+use scopes_runtime::{AuthErrorKind, BearerToken, TokenConfig, VerifiedToken};
 use serde_json::json;
 
 const CREDENTIALS: &str = "Could not validate credentials";
@@ -132,6 +132,46 @@ pub fn configure_handwritten(cfg: &mut web::ServiceConfig, tokens: TokenConfig) 
         .app_data(web::Data::new(UserDb::tutorial()))
         .service(read_users_me)
         .service(read_own_items)
+        .service(read_system_status);
+    fallback(cfg);
+}
+
+/// `GET /users/me/items/` by hand on the runtime's [`VerifiedToken`] extractor (which
+/// keeps the verified claims in the request for later dependencies) instead of
+/// [`TokenConfig::verify`]: what demo-app's dependencies use, without the DSL.
+#[get("/users/me/items/")]
+async fn read_own_items_verified(
+    token: Result<VerifiedToken, scopes_runtime::AuthError>,
+    users: web::Data<UserDb>,
+) -> impl Responder {
+    let Ok(token) = token else {
+        return Either::Right(reject(CREDENTIALS, ITEMS_CHALLENGE));
+    };
+    let Some(user) = users.get(token.sub()) else {
+        return Either::Right(reject(CREDENTIALS, ITEMS_CHALLENGE));
+    };
+    if !ITEMS_SCOPES
+        .iter()
+        .all(|s| token.scopes().iter().any(|g| g == s))
+    {
+        return Either::Right(reject("Not enough permissions", ITEMS_CHALLENGE));
+    }
+    let user = user.user.clone();
+    if user.disabled == Some(true) {
+        return Either::Right(HttpResponse::BadRequest().json(json!({ "detail": "Inactive user" })));
+    }
+    Either::Left(web::Json(
+        json!([{ "item_id": "Foo", "owner": user.username }]),
+    ))
+}
+
+/// The hand-written `/users/me/items/` on [`VerifiedToken`] (see
+/// [`configure_handwritten`] for the plain one).
+pub fn configure_handwritten_verified(cfg: &mut web::ServiceConfig, tokens: TokenConfig) {
+    cfg.app_data(web::Data::new(tokens))
+        .app_data(web::Data::new(UserDb::tutorial()))
+        .service(read_users_me)
+        .service(read_own_items_verified)
         .service(read_system_status);
     fallback(cfg);
 }

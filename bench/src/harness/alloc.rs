@@ -201,10 +201,16 @@ pub(crate) fn run(ctx: &Ctx) -> Result<AllocResults, String> {
             App::new().configure(|cfg| bench::baseline::configure_handwritten(cfg, tokens)),
         )
         .await;
+        let tokens = ctx.tokens.clone();
+        let verified = test::init_service(
+            App::new().configure(|cfg| bench::baseline::configure_handwritten_verified(cfg, tokens)),
+        )
+        .await;
         let open = test::init_service(App::new().configure(bench::baseline::configure_noauth)).await;
         Ok::<_, String>(vec![
             per_request("demo-app", &dsl, request, requests).await?,
             per_request("hand-written", &hand, request, requests).await?,
+            per_request("hand-written on VerifiedToken", &verified, request, requests).await?,
             per_request("no-auth", &open, request, requests).await?,
         ])
     })?;

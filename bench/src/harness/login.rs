@@ -2,6 +2,10 @@
 //! against the same with no login load; demo-app and the FastAPI original, one worker each,
 //! not pinned (bcrypt may use both cores, as it would in production). Idle and loaded runs
 //! alternate, round after round.
+//!
+//! `/status/` is paced (wrk's Lua `delay()`: each connection waits [`PACE_MS`] between
+//! answer and next request), so that neither server is saturated by it: the latency
+//! measured is what a request meets, not the queue of a closed loop.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -13,6 +17,8 @@ use super::wrk::{WrkRun, WrkSpec, parse};
 use crate::Ctx;
 
 const FORM: &str = "username=johndoe&password=secret&scope=me%20items";
+/// Pause of each `/status/` connection between an answer and its next request.
+pub(crate) const PACE_MS: u32 = 4;
 
 /// One target's runs.
 pub(crate) struct LoginTarget {
@@ -78,6 +84,12 @@ pub(crate) fn run(ctx: &Ctx, fastapi: Option<&FastApi>) -> Result<LoginResults, 
         ),
     )
     .map_err(|e| e.to_string())?;
+    let paced = ctx.run_dir.join("paced.lua");
+    std::fs::write(
+        &paced,
+        format!("function delay()\n  return {PACE_MS}\nend\n"),
+    )
+    .map_err(|e| e.to_string())?;
 
     let mut servers = vec![ctx.start("demo-app", None)?];
     if let Some(fastapi) = fastapi {
@@ -104,7 +116,7 @@ pub(crate) fn run(ctx: &Ctx, fastapi: Option<&FastApi>) -> Result<LoginResults, 
         connections: cfg.status_connections,
         duration: cfg.login_duration,
         headers: vec![ctx.auth_header.clone()],
-        script: None,
+        script: Some(&paced),
         timeout: Duration::from_secs(60),
         cpus: None,
     };

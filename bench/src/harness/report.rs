@@ -348,8 +348,10 @@ impl Report {
             let _ = writeln!(
                 md,
                 "## 3. Login under load: `GET /status/` while `POST /token` runs\n\n\
-                 `/status/` measured with `wrk -t1 -c{} -d{}s --latency` (valid token), once \
-                 with no other load (**idle**) and once while a second wrk posts the password \
+                 `/status/` measured with `wrk -t1 -c{} -d{}s --latency` (valid token), paced by \
+                 a Lua `delay()` of {} ms per connection between answer and next request (at most \
+                 about {} req/s: neither server is saturated by it, so the figures are the latency \
+                 a request meets, not a closed loop's queue), once with no other load (**idle**) and once while a second wrk posts the password \
                  form to `/token` at {} connections (**login load**: bcrypt at cost 12 on every \
                  request; started 1 s before and stopped 1 s after). Idle and loaded runs \
                  alternate for {} rounds; medians over rounds. One worker each, not pinned: \
@@ -359,6 +361,8 @@ impl Report {
                  |---|---:|---:|---:|---:|---:|---:|---|---:|",
                 login.status_connections,
                 login.duration.as_secs(),
+                super::login::PACE_MS,
+                login.status_connections * 1000 / super::login::PACE_MS,
                 login.login_connections,
                 login.rounds
             );
