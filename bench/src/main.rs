@@ -74,6 +74,17 @@ impl Config {
                     config.alloc_requests = 100;
                 }
                 "--no-fastapi" => config.fastapi = false,
+                "--sizes" => {
+                    let list = args.next().ok_or("--sizes needs a list, e.g. 10,100,500")?;
+                    config.compile_sizes = list
+                        .split(',')
+                        .map(|n| n.parse().map_err(|e| format!("--sizes: {e}")))
+                        .collect::<Result<_, String>>()?;
+                }
+                "--reps" => {
+                    let n = args.next().ok_or("--reps needs a number")?;
+                    config.compile_reps = n.parse().map_err(|e| format!("--reps: {e}"))?;
+                }
                 "--only" => {
                     let list = args.next().ok_or("--only needs a list")?;
                     config.phases = Vec::new();
@@ -87,7 +98,8 @@ impl Config {
                 }
                 "-h" | "--help" => {
                     println!(
-                        "cargo run -p bench --release -- [--quick] [--no-fastapi] [--only {}]",
+                        "cargo run -p bench --release -- [--quick] [--no-fastapi] [--only {}] \
+                         [--sizes 10,100,500] [--reps 2]",
                         PHASES.join(",")
                     );
                     std::process::exit(0);
