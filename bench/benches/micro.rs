@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::test::TestRequest;
 use actix_web::{HttpRequest, web};
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion};
 use demo_app::auth::get_current_active_user;
 use demo_app::handlers::read_own_items;
 use scopes_runtime::__private::{Root, With};
@@ -92,5 +92,8 @@ fn micro(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, micro);
-criterion_main!(benches);
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    micro(&mut criterion);
+    criterion.final_summary();
+}

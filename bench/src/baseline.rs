@@ -36,6 +36,23 @@ const ME_CHALLENGE: &str = "Bearer scope=\"me\"";
 /// `/status/` requires no scope.
 const STATUS_CHALLENGE: &str = "Bearer";
 
+/// Why a request is refused; [`Rejection::response`] writes the answer.
+enum Rejection {
+    /// 401 `{"detail": ..}` with `WWW-Authenticate: <challenge>`.
+    Unauthorized(&'static str, &'static str),
+    /// 400 "Inactive user".
+    Inactive,
+}
+
+impl Rejection {
+    fn response(self) -> HttpResponse {
+        match self {
+            Self::Unauthorized(detail, challenge) => reject(detail, challenge),
+            Self::Inactive => HttpResponse::BadRequest().json(json!({ "detail": "Inactive user" })),
+        }
+    }
+}
+
 /// A 401 `{"detail": ..}` with `WWW-Authenticate: <challenge>`.
 fn reject(detail: &'static str, challenge: &'static str) -> HttpResponse {
     HttpResponse::Unauthorized()
@@ -51,20 +68,20 @@ fn get_current_user(
     tokens: &TokenConfig,
     required: &[&str],
     challenge: &'static str,
-) -> Result<User, HttpResponse> {
+) -> Result<User, Rejection> {
     let bearer = BearerToken::from_headers(req).map_err(|e| match e.kind() {
-        AuthErrorKind::NotAuthenticated => reject("Not authenticated", "Bearer"),
-        _ => reject(CREDENTIALS, challenge),
+        AuthErrorKind::NotAuthenticated => Rejection::Unauthorized("Not authenticated", "Bearer"),
+        _ => Rejection::Unauthorized(CREDENTIALS, challenge),
     })?;
     let claims = tokens
         .verify(bearer.as_str())
-        .map_err(|_| reject(CREDENTIALS, challenge))?;
+        .map_err(|_| Rejection::Unauthorized(CREDENTIALS, challenge))?;
     let user = users
         .get(&claims.sub)
-        .ok_or_else(|| reject(CREDENTIALS, challenge))?;
+        .ok_or(Rejection::Unauthorized(CREDENTIALS, challenge))?;
     for scope in required {
         if !claims.scopes.iter().any(|granted| granted == scope) {
-            return Err(reject("Not enough permissions", challenge));
+            return Err(Rejection::Unauthorized("Not enough permissions", challenge));
         }
     }
     Ok(user.user.clone())
@@ -77,10 +94,10 @@ fn get_current_active_user(
     tokens: &TokenConfig,
     required: &[&str],
     challenge: &'static str,
-) -> Result<User, HttpResponse> {
+) -> Result<User, Rejection> {
     let user = get_current_user(req, users, tokens, required, challenge)?;
     if user.disabled == Some(true) {
-        return Err(HttpResponse::BadRequest().json(json!({ "detail": "Inactive user" })));
+        return Err(Rejection::Inactive);
     }
     Ok(user)
 }
@@ -94,7 +111,7 @@ async fn read_users_me(
 ) -> Either<web::Json<User>, HttpResponse> {
     match get_current_active_user(&req, &users, &tokens, ME_SCOPES, ME_CHALLENGE) {
         Ok(user) => Either::Left(web::Json(user)),
-        Err(res) => Either::Right(res),
+        Err(rejection) => Either::Right(rejection.response()),
     }
 }
 
@@ -109,7 +126,7 @@ async fn read_own_items(
         Ok(user) => Either::Left(web::Json(
             json!([{ "item_id": "Foo", "owner": user.username }]),
         )),
-        Err(res) => Either::Right(res),
+        Err(rejection) => Either::Right(rejection.response()),
     }
 }
 
@@ -122,7 +139,7 @@ async fn read_system_status(
 ) -> impl Responder {
     match get_current_user(&req, &users, &tokens, &[], STATUS_CHALLENGE) {
         Ok(_) => Either::Left(web::Json(json!({ "status": "ok" }))),
-        Err(res) => Either::Right(res),
+        Err(rejection) => Either::Right(rejection.response()),
     }
 }
 
@@ -158,7 +175,9 @@ async fn read_own_items_verified(
     }
     let user = user.user.clone();
     if user.disabled == Some(true) {
-        return Either::Right(HttpResponse::BadRequest().json(json!({ "detail": "Inactive user" })));
+        return Either::Right(
+            HttpResponse::BadRequest().json(json!({ "detail": "Inactive user" })),
+        );
     }
     Either::Left(web::Json(
         json!([{ "item_id": "Foo", "owner": user.username }]),

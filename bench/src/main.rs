@@ -143,7 +143,14 @@ impl Ctx {
         };
         let mut cmd = pinned(cpus, &self.bin_dir.join(program));
         cmd.args(variant)
-            .args(["--port", &port.to_string(), "--workers", "1", "--log-level", "warn"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--workers",
+                "1",
+                "--log-level",
+                "warn",
+            ])
             .args(args)
             .env("SECRET_KEY", bench::SECRET_KEY);
         Server::start(name, cmd, port, &self.log(name), Duration::from_secs(20))
@@ -168,7 +175,15 @@ fn build(root: &Path, config: &Config) -> Result<Duration, String> {
     let started = Instant::now();
     let status = cargo()
         .current_dir(root)
-        .args(["build", "--release", "-p", "demo-app", "-p", "bench", "--bins"])
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "demo-app",
+            "-p",
+            "bench",
+            "--bins",
+        ])
         .status()
         .map_err(|e| format!("cargo: {e}"))?;
     if !status.success() {
@@ -201,9 +216,11 @@ fn run() -> Result<(), String> {
     std::fs::create_dir_all(&run_dir).map_err(|e| e.to_string())?;
 
     if (config.runs("http") || config.runs("login")) && !harness::server::have("wrk") {
-        return Err("wrk is not installed: `apt-get install -y wrk` (Debian's package), \
+        return Err(
+            "wrk is not installed: `apt-get install -y wrk` (Debian's package), \
                     or run other phases with --only alloc,compile,micro"
-            .into());
+                .into(),
+        );
     }
 
     let mut report = Report::new(&config);

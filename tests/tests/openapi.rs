@@ -10,7 +10,11 @@ use utoipa::OpenApi;
 
 const OAUTH2: OAuth2PasswordBearer = OAuth2PasswordBearer::new(
     "token",
-    &[("me", "Read information about the current user."), ("items", "Read items."), ("admin", "Administer.")],
+    &[
+        ("me", "Read information about the current user."),
+        ("items", "Read items."),
+        ("admin", "Administer."),
+    ],
 );
 
 #[dependency(scopes = ["me"])]
@@ -74,9 +78,18 @@ fn document() -> Value {
 fn derived_documents_get_security_from_the_graph() {
     let doc = document();
     let security = |path: &str, method: &str| doc["paths"][path][method]["security"].clone();
-    assert_eq!(security("/users/me/items/", "get"), json!([{"OAuth2PasswordBearer": ["items", "me"]}]));
-    assert_eq!(security("/users/me/", "get"), json!([{"OAuth2PasswordBearer": ["me"]}]));
-    assert_eq!(security("/admin/purge", "delete"), json!([{"OAuth2PasswordBearer": ["admin", "me"]}]));
+    assert_eq!(
+        security("/users/me/items/", "get"),
+        json!([{"OAuth2PasswordBearer": ["items", "me"]}])
+    );
+    assert_eq!(
+        security("/users/me/", "get"),
+        json!([{"OAuth2PasswordBearer": ["me"]}])
+    );
+    assert_eq!(
+        security("/admin/purge", "delete"),
+        json!([{"OAuth2PasswordBearer": ["admin", "me"]}])
+    );
     assert_eq!(security("/token", "post"), Value::Null);
     assert_eq!(
         doc["components"]["securitySchemes"]["OAuth2PasswordBearer"],
@@ -118,9 +131,18 @@ variant!(admin_items, scopes = ["admin", "items"]);
 #[test]
 fn changing_only_the_attribute_changes_the_document() {
     let security = |doc: Value| doc["paths"]["/reports/"]["get"]["security"].clone();
-    assert_eq!(security(bare::document()), json!([{"OAuth2PasswordBearer": ["me"]}]));
-    assert_eq!(security(admin::document()), json!([{"OAuth2PasswordBearer": ["admin", "me"]}]));
-    assert_eq!(security(admin_items::document()), json!([{"OAuth2PasswordBearer": ["admin", "items", "me"]}]));
+    assert_eq!(
+        security(bare::document()),
+        json!([{"OAuth2PasswordBearer": ["me"]}])
+    );
+    assert_eq!(
+        security(admin::document()),
+        json!([{"OAuth2PasswordBearer": ["admin", "me"]}])
+    );
+    assert_eq!(
+        security(admin_items::document()),
+        json!([{"OAuth2PasswordBearer": ["admin", "items", "me"]}])
+    );
     let (mut a, mut b) = (bare::document(), admin::document());
     a["paths"]["/reports/"]["get"]["security"] = Value::Null;
     b["paths"]["/reports/"]["get"]["security"] = Value::Null;

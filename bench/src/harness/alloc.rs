@@ -84,7 +84,10 @@ where
     for _ in 0..20 {
         let res = test::call_service(app, request()).await;
         if !res.status().is_success() {
-            return Err(format!("{name}: GET /users/me/items/ answered {}", res.status()));
+            return Err(format!(
+                "{name}: GET /users/me/items/ answered {}",
+                res.status()
+            ));
         }
         let _ = actix_web::body::to_bytes(res.into_body()).await;
     }
@@ -148,9 +151,12 @@ fn pieces(ctx: &Ctx) -> Result<Vec<PieceAllocs>, String> {
     out.push(piece("`BearerToken::from_headers`", || {
         let _ = std::hint::black_box(BearerToken::from_headers(&req));
     }));
-    out.push(piece("`TokenConfig::verify` (HS256 decode + claims)", || {
-        let _ = std::hint::black_box(tokens.verify(&token));
-    }));
+    out.push(piece(
+        "`TokenConfig::verify` (HS256 decode + claims)",
+        || {
+            let _ = std::hint::black_box(tokens.verify(&token));
+        },
+    ));
     let req = request();
     let scopes = SecurityScopes::of::<ItemsCtx>();
     out.push(piece(
@@ -172,9 +178,12 @@ fn pieces(ctx: &Ctx) -> Result<Vec<PieceAllocs>, String> {
     }));
     let users = demo_app::users::UserDb::tutorial();
     let user = users.get("johndoe").ok_or("no johndoe")?;
-    out.push(piece("`User` clone (both apps return an owned user)", || {
-        std::hint::black_box(user.user.clone());
-    }));
+    out.push(piece(
+        "`User` clone (both apps return an owned user)",
+        || {
+            std::hint::black_box(user.user.clone());
+        },
+    ));
     Ok(out)
 }
 
@@ -194,7 +203,11 @@ pub(crate) fn run(ctx: &Ctx) -> Result<AllocResults, String> {
             .to_request()
     };
     let apps = actix_web::rt::System::new().block_on(async {
-        let state = AppState::new(ctx.tokens.clone(), Duration::from_secs(1800), ErrorStyle::Tutorial);
+        let state = AppState::new(
+            ctx.tokens.clone(),
+            Duration::from_secs(1800),
+            ErrorStyle::Tutorial,
+        );
         let dsl = test::init_service(App::new().configure(|cfg| state.configure(cfg))).await;
         let tokens = ctx.tokens.clone();
         let hand = test::init_service(
@@ -203,14 +216,22 @@ pub(crate) fn run(ctx: &Ctx) -> Result<AllocResults, String> {
         .await;
         let tokens = ctx.tokens.clone();
         let verified = test::init_service(
-            App::new().configure(|cfg| bench::baseline::configure_handwritten_verified(cfg, tokens)),
+            App::new()
+                .configure(|cfg| bench::baseline::configure_handwritten_verified(cfg, tokens)),
         )
         .await;
-        let open = test::init_service(App::new().configure(bench::baseline::configure_noauth)).await;
+        let open =
+            test::init_service(App::new().configure(bench::baseline::configure_noauth)).await;
         Ok::<_, String>(vec![
             per_request("demo-app", &dsl, request, requests).await?,
             per_request("hand-written", &hand, request, requests).await?,
-            per_request("hand-written on VerifiedToken", &verified, request, requests).await?,
+            per_request(
+                "hand-written on VerifiedToken",
+                &verified,
+                request,
+                requests,
+            )
+            .await?,
             per_request("no-auth", &open, request, requests).await?,
         ])
     })?;

@@ -84,7 +84,14 @@ impl Bars<'_> {
         if max <= 0.0 {
             return Err("chart: nothing to draw".into());
         }
-        let width = (220 + 170 * self.groups.len() as u32).clamp(640, 1400);
+        let longest = self
+            .groups
+            .iter()
+            .map(|g| g.chars().count())
+            .max()
+            .unwrap_or(0) as u32;
+        let per_group = (9 * longest + 24).max(170);
+        let width = (120 + per_group * self.groups.len() as u32).clamp(760, 2000);
         let root = BitMapBackend::new(path, (width, 480)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         if self.log {
@@ -128,28 +135,35 @@ impl Bars<'_> {
         let slot = 0.8 / k as f64;
         for (s, (name, values)) in self.series.iter().enumerate() {
             let color = COLORS[s % COLORS.len()];
-            let bars = values.iter().enumerate().filter(|(_, v)| v.is_finite() && **v > 0.0).map(
-                move |(i, v)| {
+            let bars = values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_finite() && **v > 0.0)
+                .map(move |(i, v)| {
                     let x0 = i as f64 + 0.1 + slot * s as f64;
                     Rectangle::new([(x0 + 0.01, floor), (x0 + slot - 0.01, *v)], color.filled())
-                },
-            );
+                });
             let drawn = chart.draw_series(bars).map_err(err)?;
             if k > 1 {
                 drawn.label(name.as_str()).legend(move |(x, y)| {
                     Rectangle::new([(x, y - 6), (x + 14, y + 6)], color.filled())
                 });
             }
-            let texts = values.iter().enumerate().filter(|(_, v)| v.is_finite() && **v > 0.0).map(
-                move |(i, v)| {
+            let texts = values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_finite() && **v > 0.0)
+                .map(move |(i, v)| {
                     let x = i as f64 + 0.1 + slot * (s as f64 + 0.5);
                     Text::new(
                         label(*v, self.decimals),
                         (x, *v),
-                        (FONT, 13).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Bottom)),
+                        (FONT, 13)
+                            .into_font()
+                            .color(&BLACK)
+                            .pos(Pos::new(HPos::Center, VPos::Bottom)),
                     )
-                },
-            );
+                });
             chart.draw_series(texts).map_err(err)?;
         }
         // Group names under the axis, centred under their bars.
@@ -158,7 +172,10 @@ impl Bars<'_> {
             root.draw(&Text::new(
                 group.clone(),
                 (x, y + 8),
-                (FONT, 15).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Top)),
+                (FONT, 15)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Center, VPos::Top)),
             ))
             .map_err(err)?;
         }
@@ -206,6 +223,8 @@ impl Lines<'_> {
             .configure_mesh()
             .x_desc(self.x_label)
             .y_desc(self.y_label)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.0}"))
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 15))
             .draw()
@@ -216,7 +235,9 @@ impl Lines<'_> {
                 .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
                 .map_err(err)?
                 .label(name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+                });
             chart
                 .draw_series(pts.iter().map(|p| Circle::new(*p, 4, color.filled())))
                 .map_err(err)?;
@@ -225,7 +246,10 @@ impl Lines<'_> {
                     Text::new(
                         format!("{:.1} s", p.1),
                         (p.0, p.1),
-                        (FONT, 13).into_font().color(&color).pos(Pos::new(HPos::Right, VPos::Bottom)),
+                        (FONT, 13)
+                            .into_font()
+                            .color(&color)
+                            .pos(Pos::new(HPos::Right, VPos::Bottom)),
                     )
                 }))
                 .map_err(err)?;

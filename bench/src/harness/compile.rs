@@ -28,10 +28,22 @@ pub(crate) struct CrateTimes {
 
 impl CrateTimes {
     pub(crate) fn dsl_s(&self) -> f64 {
-        median(&self.dsl.iter().map(Duration::as_secs_f64).collect::<Vec<_>>())
+        median(
+            &self
+                .dsl
+                .iter()
+                .map(Duration::as_secs_f64)
+                .collect::<Vec<_>>(),
+        )
     }
     pub(crate) fn hand_s(&self) -> f64 {
-        median(&self.hand.iter().map(Duration::as_secs_f64).collect::<Vec<_>>())
+        median(
+            &self
+                .hand
+                .iter()
+                .map(Duration::as_secs_f64)
+                .collect::<Vec<_>>(),
+        )
     }
 }
 
@@ -272,7 +284,10 @@ pub(crate) fn run(ctx: &Ctx) -> Result<CompileResults, String> {
     for &n in sizes {
         for (kind, source) in [("dsl", dsl_source(n)), ("hand", hand_source(n))] {
             let name = format!("{kind}_{n}");
-            write(&ws.join(&name).join("Cargo.toml"), &manifest(&name, &runtime))?;
+            write(
+                &ws.join(&name).join("Cargo.toml"),
+                &manifest(&name, &runtime),
+            )?;
             // Rewritten only when it changed, so that the deps build below stays cached.
             let lib = ws.join(&name).join("src/lib.rs");
             if std::fs::read_to_string(&lib).ok().as_deref() != Some(source.as_str()) {
@@ -301,7 +316,10 @@ pub(crate) fn run(ctx: &Ctx) -> Result<CompileResults, String> {
     // Dependencies, once, untimed (and the smallest crates, whatever their state).
     eprintln!("[compile] building the dependencies of the generated crates (dev profile)");
     let deps_time = cargo_build(&ws, &target, &members[..2])?;
-    eprintln!("[compile] dependencies ready in {:.0} s", deps_time.as_secs_f64());
+    eprintln!(
+        "[compile] dependencies ready in {:.0} s",
+        deps_time.as_secs_f64()
+    );
 
     let mut results = Vec::new();
     for &n in sizes {

@@ -57,7 +57,10 @@ pub(crate) fn prepare(root: &Path, target: &Path) -> Result<FastApi, String> {
     let marker = venv.join(".bench-requirements");
     let wanted = REQUIREMENTS.join("\n");
     if std::fs::read_to_string(&marker).ok().as_deref() != Some(wanted.as_str()) {
-        eprintln!("[fastapi] creating {} and installing the original's requirements", venv.display());
+        eprintln!(
+            "[fastapi] creating {} and installing the original's requirements",
+            venv.display()
+        );
         let _ = std::fs::remove_dir_all(&venv);
         run(
             Command::new(system_python).args(["-m", "venv"]).arg(&venv),
@@ -65,7 +68,13 @@ pub(crate) fn prepare(root: &Path, target: &Path) -> Result<FastApi, String> {
         )?;
         run(
             Command::new(&python)
-                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                ])
                 .args(REQUIREMENTS),
             "pip install",
         )?;
@@ -83,7 +92,13 @@ impl FastApi {
             .arg(&self.app_dir)
             .args(["--host", "127.0.0.1", "--port"])
             .arg(port.to_string())
-            .args(["--workers", "1", "--log-level", "warning", "--no-access-log"])
+            .args([
+                "--workers",
+                "1",
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ])
             .current_dir(&self.app_dir)
             .env("PYTHONDONTWRITEBYTECODE", "1");
         cmd

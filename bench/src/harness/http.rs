@@ -52,7 +52,11 @@ impl HttpResults {
 
 /// Checks that `server` answers the route with johndoe's item.
 fn check(ctx: &Ctx, server: &Server) -> Result<(), String> {
-    let answer = get(server.port, "/users/me/items/", &[ctx.auth_header.clone()])?;
+    let answer = get(
+        server.port,
+        "/users/me/items/",
+        std::slice::from_ref(&ctx.auth_header),
+    )?;
     if answer.status != 200 || !answer.body.contains("\"owner\":\"johndoe\"") {
         return Err(format!(
             "{} answered {} {:?} to GET /users/me/items/",

@@ -36,7 +36,11 @@ pub(crate) fn run(ctx: &Ctx) -> Result<MicroResults, String> {
     for group in GROUPS {
         let _ = std::fs::remove_dir_all(criterion.join(group));
     }
-    let (warm, measure) = if ctx.config.quick { ("0.5", "1") } else { ("1", "3") };
+    let (warm, measure) = if ctx.config.quick {
+        ("0.5", "1")
+    } else {
+        ("1", "3")
+    };
     let args = [
         "bench",
         "-p",

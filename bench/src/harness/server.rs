@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 
 /// Whether `program` is on `PATH`.
 pub(crate) fn have(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| dir.join(program).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
 /// A free loopback port (bound, then released).
@@ -73,7 +72,9 @@ impl Server {
                 return Ok(server);
             }
             if Instant::now() > deadline {
-                return Err(format!("{name} did not answer on port {port} in {patience:?}"));
+                return Err(format!(
+                    "{name} did not answer on port {port} in {patience:?}"
+                ));
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -125,7 +126,8 @@ fn exchange(port: u16, request: &str) -> Result<Answer, String> {
 
 /// `GET path` with extra header lines (`Name: value`).
 pub(crate) fn get(port: u16, path: &str, headers: &[String]) -> Result<Answer, String> {
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    let mut request =
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
     for header in headers {
         request.push_str(header);
         request.push_str("\r\n");

@@ -36,7 +36,10 @@ pub(crate) struct WrkSpec<'a> {
 
 impl WrkSpec<'_> {
     pub(crate) fn command(&self) -> Command {
-        let mut cmd = match self.cpus.filter(|_| crate::harness::server::have("taskset")) {
+        let mut cmd = match self
+            .cpus
+            .filter(|_| crate::harness::server::have("taskset"))
+        {
             Some(cpus) => {
                 let mut cmd = Command::new("taskset");
                 cmd.args(["-c", cpus, "wrk"]);
