@@ -48,11 +48,11 @@ impl Config {
         let mut config = Self {
             quick: false,
             phases: PHASES.to_vec(),
-            http_rounds: 5,
-            http_duration: Duration::from_secs(5),
+            http_rounds: 8,
+            http_duration: Duration::from_secs(3),
             http_connections: 32,
             login_rounds: 3,
-            login_duration: Duration::from_secs(5),
+            login_duration: Duration::from_secs(4),
             login_connections: 4,
             status_connections: 4,
             compile_sizes: vec![10, 100, 500],
@@ -139,6 +139,7 @@ impl Ctx {
             "demo-app" => ("demo-app", &[]),
             "hand-written" => ("baseline-server", &["--variant", "hand"]),
             "no-auth" => ("baseline-server", &["--variant", "noauth"]),
+            "DSL in baseline binary" => ("baseline-server", &["--variant", "dsl"]),
             other => return Err(format!("unknown server {other}")),
         };
         let mut cmd = pinned(cpus, &self.bin_dir.join(program));

@@ -1,22 +1,26 @@
 //! `baseline-server`: the hand-written baseline (`--variant hand`) or the no-auth ceiling
 //! (`--variant noauth`), served like demo-app serves the DSL app: same access-log
 //! middleware and log filter, `--workers` worker threads (default 1), `SECRET_KEY` from the
-//! environment (default: the tutorial's).
+//! environment (default: the tutorial's). `--variant dsl` serves demo-app's own app
+//! (`AppState`) from this binary: the control that tells the DSL from the two binaries.
 //!
 //! ```text
-//! baseline-server --variant hand|noauth [--port 8002] [--workers 1] [--log-level warn]
+//! baseline-server --variant hand|noauth|dsl [--port 8002] [--workers 1] [--log-level warn]
 //! ```
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use actix_web::{App, HttpServer, middleware};
+use demo_app::app::AppState;
 use demo_app::logging;
-use scopes_runtime::{JwtKeys, TokenConfig};
+use scopes_runtime::{ErrorStyle, JwtKeys, TokenConfig};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Variant {
     Hand,
     NoAuth,
+    Dsl,
 }
 
 struct Args {
@@ -41,7 +45,8 @@ fn parse_args() -> Result<Args, String> {
                 args.variant = match value()?.as_str() {
                     "hand" => Variant::Hand,
                     "noauth" => Variant::NoAuth,
-                    other => return Err(format!("unknown variant {other:?} (hand|noauth)")),
+                    "dsl" => Variant::Dsl,
+                    other => return Err(format!("unknown variant {other:?} (hand|noauth|dsl)")),
                 }
             }
             "--port" => args.port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
@@ -73,14 +78,21 @@ fn main() -> ExitCode {
         }
     };
     let variant = args.variant;
+    let state = AppState::new(
+        tokens.clone(),
+        Duration::from_secs(30 * 60),
+        ErrorStyle::Tutorial,
+    );
     let result = actix_web::rt::System::new().block_on(async move {
         let server = HttpServer::new(move || {
             let tokens = tokens.clone();
+            let state = state.clone();
             App::new()
                 .wrap(middleware::from_fn(logging::access_log))
                 .configure(move |cfg| match variant {
                     Variant::Hand => bench::baseline::configure_handwritten(cfg, tokens),
                     Variant::NoAuth => bench::baseline::configure_noauth(cfg),
+                    Variant::Dsl => state.configure(cfg),
                 })
         })
         .workers(args.workers.max(1))

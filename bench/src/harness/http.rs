@@ -15,6 +15,9 @@ use crate::Ctx;
 pub(crate) const SERVER_CPU: &str = "0";
 pub(crate) const CLIENT_CPU: &str = "1";
 
+/// The control: demo-app's app served by the baseline's binary.
+pub(crate) const DSL_CONTROL: &str = "DSL in baseline binary";
+
 /// The runs of one contender.
 pub(crate) struct Contender {
     pub(crate) name: String,
@@ -47,6 +50,21 @@ pub(crate) struct HttpResults {
 impl HttpResults {
     pub(crate) fn get(&self, name: &str) -> Option<&Contender> {
         self.contenders.iter().find(|c| c.name == name)
+    }
+
+    /// The median over rounds of `f(a) / f(b)` within each round: the two ran minutes
+    /// apart at most, so a drift of the machine over the run cancels out.
+    pub(crate) fn paired(&self, a: &str, b: &str, f: impl Fn(&WrkRun) -> f64) -> f64 {
+        match (self.get(a), self.get(b)) {
+            (Some(a), Some(b)) => median(
+                &a.runs
+                    .iter()
+                    .zip(&b.runs)
+                    .map(|(x, y)| super::stats::ratio(f(x), f(y)))
+                    .collect::<Vec<_>>(),
+            ),
+            _ => f64::NAN,
+        }
     }
 }
 
@@ -85,6 +103,7 @@ pub(crate) fn run(ctx: &Ctx, fastapi: Option<&FastApi>) -> Result<HttpResults, S
         ctx.start("demo-app", Some(SERVER_CPU))?,
         ctx.start("hand-written", Some(SERVER_CPU))?,
         ctx.start("no-auth", Some(SERVER_CPU))?,
+        ctx.start(DSL_CONTROL, Some(SERVER_CPU))?,
     ];
     if let Some(fastapi) = fastapi {
         let port = free_port()?;
@@ -108,8 +127,13 @@ pub(crate) fn run(ctx: &Ctx, fastapi: Option<&FastApi>) -> Result<HttpResults, S
             runs: Vec::new(),
         })
         .collect();
+    // Each round starts one contender further (A B C D, B C D A, ..): no one always runs
+    // first, or always after the same neighbour.
+    let n = servers.len();
     for round in 1..=cfg.http_rounds {
-        for (server, contender) in servers.iter().zip(&mut contenders) {
+        for k in 0..n {
+            let i = (round - 1 + k) % n;
+            let (server, contender) = (&servers[i], &mut contenders[i]);
             let run = wrk(ctx, server, cfg.http_duration).run()?;
             eprintln!(
                 "[http] round {round}/{} {:<13} {:>9.0} req/s  p50 {:.3} ms  p99 {:.3} ms",

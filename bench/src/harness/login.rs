@@ -11,12 +11,17 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use super::fastapi::FastApi;
-use super::server::{Server, free_port, post_form};
+use super::server::{Server, free_port, have, post_form, renice_threads};
 use super::stats::{median, ratio};
 use super::wrk::{WrkRun, WrkSpec, parse};
 use crate::Ctx;
 
 const FORM: &str = "username=johndoe&password=secret&scope=me%20items";
+/// The name of the experiment's target.
+pub(crate) const NICE: &str = "demo-app, bcrypt at nice 19";
+/// The thread names of actix-web's blocking pool.
+const BLOCKING_THREADS: &str = "tokio-r";
+
 /// Pause of each `/status/` connection between an answer and its next request.
 pub(crate) const PACE_MS: u32 = 4;
 
@@ -92,6 +97,14 @@ pub(crate) fn run(ctx: &Ctx, fastapi: Option<&FastApi>) -> Result<LoginResults, 
     .map_err(|e| e.to_string())?;
 
     let mut servers = vec![ctx.start("demo-app", None)?];
+    // The experiment: the same binary, its blocking pool (bcrypt) lowered to nice 19 while
+    // the login load runs.
+    let experiment = have("renice");
+    if experiment {
+        let mut server = ctx.start("demo-app", None)?;
+        server.name = NICE.to_owned();
+        servers.push(server);
+    }
     if let Some(fastapi) = fastapi {
         let port = free_port()?;
         servers.push(Server::start(
@@ -139,7 +152,7 @@ pub(crate) fn run(ctx: &Ctx, fastapi: Option<&FastApi>) -> Result<LoginResults, 
         for (server, target) in servers.iter().zip(&mut targets) {
             let idle = status_wrk(server).run()?;
             eprintln!(
-                "[login] round {round}/{} {:<9} idle    /status/ p50 {:.3} ms  p99 {:.3} ms",
+                "[login] round {round}/{} {:<28} idle    /status/ p50 {:.3} ms  p99 {:.3} ms",
                 cfg.login_rounds, server.name, idle.p50, idle.p99
             );
             // The login load starts a second early and ends a second late.
@@ -159,13 +172,16 @@ pub(crate) fn run(ctx: &Ctx, fastapi: Option<&FastApi>) -> Result<LoginResults, 
                 .spawn()
                 .map_err(|e| format!("cannot run wrk: {e}"))?;
             std::thread::sleep(Duration::from_secs(1));
+            if server.name == NICE {
+                renice_threads(server.pid(), BLOCKING_THREADS);
+            }
             let loaded = status_wrk(server).run();
             let out = child.wait_with_output().map_err(|e| e.to_string())?;
             let loaded = loaded?;
             let logins = parse(&String::from_utf8_lossy(&out.stdout))
                 .ok_or("cannot read the login wrk's report")?;
             eprintln!(
-                "[login] round {round}/{} {:<9} loaded  /status/ p50 {:.3} ms  p99 {:.3} ms  ({:.1} logins/s)",
+                "[login] round {round}/{} {:<28} loaded  /status/ p50 {:.3} ms  p99 {:.3} ms  ({:.1} logins/s)",
                 cfg.login_rounds, server.name, loaded.p50, loaded.p99, logins.rps
             );
             if logins.non_2xx > 0 {

@@ -8,7 +8,7 @@ use std::process::Command;
 use crate::Ctx;
 
 /// The groups of `benches/micro.rs`.
-const GROUPS: &[&str] = &["bearer", "verify", "scopes"];
+pub(crate) const GROUPS: &[&str] = &["bearer", "verify", "scopes", "request"];
 
 /// One bench's median.
 pub(crate) struct MicroBench {
