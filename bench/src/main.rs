@@ -154,7 +154,13 @@ impl Ctx {
             ])
             .args(args)
             .env("SECRET_KEY", bench::SECRET_KEY);
-        Server::start(name, cmd, port, &self.log(name), Duration::from_secs(20))
+        Server::start(
+            name,
+            cmd,
+            port,
+            &self.log(&format!("{name}-{port}")),
+            Duration::from_secs(20),
+        )
     }
 
     /// demo-app, the hand-written baseline or the no-auth ceiling, one worker.
