@@ -49,7 +49,7 @@ impl Config {
             quick: false,
             phases: PHASES.to_vec(),
             http_rounds: 8,
-            http_duration: Duration::from_secs(3),
+            http_duration: Duration::from_secs(4),
             http_connections: 32,
             login_rounds: 3,
             login_duration: Duration::from_secs(4),

@@ -123,15 +123,17 @@ impl Bars<'_> {
             .y_label_area_size(80)
             .build_cartesian_2d(0.0..n as f64, y)
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
+        let mut mesh = chart.configure_mesh();
+        mesh.disable_x_mesh()
             .x_label_formatter(&|_| String::new())
             .y_desc(self.y_label)
             .y_label_style((FONT, 13))
-            .axis_desc_style((FONT, 15))
-            .draw()
-            .map_err(err)?;
+            .axis_desc_style((FONT, 15));
+        let integers = |y: &f64| format!("{y:.0}");
+        if !self.log {
+            mesh.y_label_formatter(&integers);
+        }
+        mesh.draw().map_err(err)?;
         let slot = 0.8 / k as f64;
         for (s, (name, values)) in self.series.iter().enumerate() {
             let color = COLORS[s % COLORS.len()];
