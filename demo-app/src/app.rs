@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use actix_web::http::Method;
 use actix_web::{HttpRequest, web};
-use scopes_runtime::{ErrorStyle, OAuth2PasswordBearer, TokenConfig, handler_info};
+use scopes_runtime::graph::NodeInfo;
+use scopes_runtime::{
+    ErrorStyle, OAuth2PasswordBearer, TokenConfig, handler_info, required_scopes,
+};
 
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
@@ -62,14 +65,32 @@ impl AppState {
     }
 }
 
+/// The secured handlers, each with its description and the scopes its tree requires, both
+/// computed by the compiler: the one list the fallback, the route table and the OpenAPI
+/// document read.
+pub const SECURED: [(&NodeInfo, &[&str]); 3] = [
+    (
+        handler_info!(read_users_me),
+        required_scopes!(read_users_me),
+    ),
+    (
+        handler_info!(read_own_items),
+        required_scopes!(read_own_items),
+    ),
+    (
+        handler_info!(read_system_status),
+        required_scopes!(read_system_status),
+    ),
+];
+
 /// The routes of the app, for the fallback's 405s and redirects.
 pub fn route_table() -> RouteTable {
-    RouteTable::default()
-        .route(Method::POST, "/token")
-        .route(Method::GET, "/openapi.json")
-        .route(Method::GET, "/docs")
-        .route(Method::GET, "/docs/{_:.*}")
-        .handler(handler_info!(read_users_me))
-        .handler(handler_info!(read_own_items))
-        .handler(handler_info!(read_system_status))
+    SECURED.iter().fold(
+        RouteTable::default()
+            .route(Method::POST, "/token")
+            .route(Method::GET, "/openapi.json")
+            .route(Method::GET, "/docs")
+            .route(Method::GET, "/docs/{_:.*}"),
+        |table, (info, _)| table.handler(info),
+    )
 }

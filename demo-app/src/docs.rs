@@ -4,7 +4,6 @@
 //! (`token`, as in the tutorial) resolves to `/token` in the Authorize dialog, exactly as on
 //! FastAPI's page. The assets are `utoipa-swagger-ui`'s vendored copy under `/docs/`.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get};
 
 /// FastAPI's `get_swagger_ui_html`, with local assets.
@@ -50,12 +49,5 @@ pub(crate) async fn swagger_ui() -> HttpResponse {
 /// `/docs/` answers 307 to `/docs`, as Starlette does for a path registered without slash.
 #[get("/docs/")]
 pub(crate) async fn swagger_ui_slash(req: HttpRequest) -> HttpResponse {
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map_or_else(|| req.app_config().local_addr().to_string(), str::to_owned);
-    HttpResponse::TemporaryRedirect()
-        .insert_header((header::LOCATION, format!("http://{host}/docs")))
-        .finish()
+    crate::fallback::redirect(&req, "/docs")
 }

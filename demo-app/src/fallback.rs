@@ -70,7 +70,7 @@ impl RouteTable {
 
 /// 307 to `other` on the same host, query kept, as an absolute URL (Starlette's form): the
 /// `Host` header verbatim, or the server's address when the request has none.
-fn redirect(req: &HttpRequest, other: &str) -> HttpResponse {
+pub(crate) fn redirect(req: &HttpRequest, other: &str) -> HttpResponse {
     let host = req
         .headers()
         .get(header::HOST)

@@ -15,18 +15,18 @@ use utoipa::openapi::{
 
 use scopes_runtime::openapi::SecuredRoutes;
 
+use crate::app::SECURED;
 use crate::auth::OAUTH2;
-use crate::handlers::{read_own_items, read_system_status, read_users_me};
 
 /// The name FastAPI gives the scheme: its class name.
 pub const SCHEME: &str = "OAuth2PasswordBearer";
 
 /// The secured routes, from the handlers' route macros and the graph.
 pub fn secured_routes() -> SecuredRoutes {
-    SecuredRoutes::new(SCHEME, &OAUTH2)
-        .handler::<read_users_me>()
-        .handler::<read_own_items>()
-        .handler::<read_system_status>()
+    SECURED.iter().fold(
+        SecuredRoutes::new(SCHEME, &OAUTH2),
+        |routes, (info, scopes)| routes.node(info, scopes),
+    )
 }
 
 /// The whole document.

@@ -2,29 +2,8 @@
 
 use std::fmt::Write as _;
 
+use crate::app::SECURED;
 use scopes_runtime::graph::NodeInfo;
-use scopes_runtime::handler_info;
-
-use crate::handlers::{read_own_items, read_system_status, read_users_me};
-
-/// The secured handlers and their required scopes (computed by the compiler).
-fn secured() -> [(&'static NodeInfo, &'static [&'static str]); 3] {
-    use scopes_runtime::required_scopes;
-    [
-        (
-            handler_info!(read_users_me),
-            required_scopes!(read_users_me),
-        ),
-        (
-            handler_info!(read_own_items),
-            required_scopes!(read_own_items),
-        ),
-        (
-            handler_info!(read_system_status),
-            required_scopes!(read_system_status),
-        ),
-    ]
-}
 
 /// The route table: method, path, handler, required scopes, dependency chain.
 pub fn table() -> String {
@@ -42,7 +21,7 @@ pub fn table() -> String {
         "-".into(),
         "-".into(),
     ]);
-    for (info, required) in secured() {
+    for (info, required) in SECURED {
         for route in info.routes {
             rows.push([
                 route.method.to_owned(),

@@ -82,9 +82,16 @@ impl SecuredRoutes {
 
     /// Adds the routes that the route macro under `#[secured]` gave the handler `H`.
     #[must_use]
-    pub fn handler<H: Handler>(mut self) -> Self {
-        for route in H::INFO.routes {
-            self = self.push::<H>(*route);
+    pub fn handler<H: Handler>(self) -> Self {
+        self.node(H::INFO, H::REQUIRED_SCOPES)
+    }
+
+    /// Adds the routes of a handler given by its description and required scopes
+    /// (`handler_info!(h)`, `required_scopes!(h)`), for apps that keep them in one table.
+    #[must_use]
+    pub fn node(mut self, handler: &'static NodeInfo, scopes: &'static [&'static str]) -> Self {
+        for route in handler.routes {
+            self = self.push(*route, handler, scopes);
         }
         self
     }
@@ -92,15 +99,20 @@ impl SecuredRoutes {
     /// Adds a route registered by hand (`web::resource(path).route(web::get().to(h))`).
     #[must_use]
     pub fn route<H: Handler>(self, method: &'static str, path: &'static str) -> Self {
-        self.push::<H>(Route { method, path })
+        self.push(Route { method, path }, H::INFO, H::REQUIRED_SCOPES)
     }
 
-    fn push<H: Handler>(mut self, route: Route) -> Self {
+    fn push(
+        mut self,
+        route: Route,
+        handler: &'static NodeInfo,
+        scopes: &'static [&'static str],
+    ) -> Self {
         self.routes.push(SecuredRoute {
             method: route.method,
             path: route.path,
-            handler: H::INFO,
-            scopes: H::REQUIRED_SCOPES,
+            handler,
+            scopes,
         });
         self
     }
