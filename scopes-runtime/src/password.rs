@@ -9,10 +9,18 @@
 //! An unknown user is verified against a dummy hash of the same cost, computed once per cost
 //! and process, so the time taken does not reveal which usernames exist.
 //!
+//! At most [`max_concurrent`] bcrypt jobs run at once in the process (by default one fewer
+//! than the CPUs, at least one); the others wait, without blocking a worker, for a slot. A
+//! burst of logins therefore slows the logins down, not the rest of the API: with every CPU
+//! busy hashing, the workers would wait for a CPU on every request (on a 2-core machine, the
+//! p99 of `GET /status/` under a login burst goes from about 11x to 1-2x its idle value;
+//! see BENCHMARKS.md).
+//!
 //! [`hash`]: PasswordHasher::hash
 //! [`verify`]: PasswordHasher::verify
 
 use core::fmt;
+use core::num::NonZeroUsize;
 use std::sync::OnceLock;
 
 use actix_web::http::{StatusCode, header};
@@ -45,6 +53,59 @@ pub struct PasswordHasher {
 
 /// One lazily computed dummy hash per bcrypt cost (4..=31).
 static DUMMY_HASHES: [OnceLock<String>; 32] = [const { OnceLock::new() }; 32];
+
+/// The slots of the bcrypt jobs allowed to run at once, shared by every worker.
+static SLOTS: OnceLock<(usize, tokio::sync::Semaphore)> = OnceLock::new();
+
+fn slots() -> &'static (usize, tokio::sync::Semaphore) {
+    SLOTS.get_or_init(|| {
+        let cpus = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        let n = cpus.saturating_sub(1).max(1);
+        (n, tokio::sync::Semaphore::new(n))
+    })
+}
+
+/// How many bcrypt jobs may run at once in this process: the value given to
+/// [`set_max_concurrent`], or one fewer than the CPUs (at least one).
+///
+/// ```
+/// assert!(scopes_runtime::password::max_concurrent() >= 1);
+/// ```
+pub fn max_concurrent() -> usize {
+    slots().0
+}
+
+/// Sets how many bcrypt jobs may run at once in this process. Call it at start-up, before
+/// the first hash; returns `false` (and changes nothing) once the limit is in use.
+///
+/// ```
+/// use std::num::NonZeroUsize;
+/// let four = NonZeroUsize::new(4).unwrap();
+/// assert!(scopes_runtime::password::set_max_concurrent(four));
+/// assert_eq!(scopes_runtime::password::max_concurrent(), 4);
+/// assert!(!scopes_runtime::password::set_max_concurrent(four)); // set already
+/// ```
+pub fn set_max_concurrent(n: NonZeroUsize) -> bool {
+    SLOTS
+        .set((n.get(), tokio::sync::Semaphore::new(n.get())))
+        .is_ok()
+}
+
+/// Runs the bcrypt job `f` on the blocking pool once a slot is free.
+async fn run_bcrypt<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, bcrypt::BcryptError> + Send + 'static,
+) -> Result<T, PasswordError> {
+    // The semaphore is never closed: `acquire` cannot fail.
+    let _slot = slots()
+        .1
+        .acquire()
+        .await
+        .map_err(|_| PasswordError::Blocking)?;
+    web::block(f)
+        .await
+        .map_err(|_| PasswordError::Blocking)?
+        .map_err(PasswordError::Bcrypt)
+}
 
 impl PasswordHasher {
     /// The default cost: 12 (bcrypt's and the tutorial's).
@@ -126,10 +187,7 @@ impl PasswordHasher {
         Self::check_password(password)?;
         let password = password.to_owned();
         let cost = self.cost;
-        web::block(move || bcrypt::hash(password, cost))
-            .await
-            .map_err(|_| PasswordError::Blocking)?
-            .map_err(PasswordError::Bcrypt)
+        run_bcrypt(move || bcrypt::hash(password, cost)).await
     }
 
     /// Whether `password` matches `hash`, computed on the blocking pool. With no hash (an
@@ -155,7 +213,7 @@ impl PasswordHasher {
         let password = password.to_owned();
         let hash = hash.map(str::to_owned);
         let cost = self.cost;
-        web::block(move || match hash {
+        run_bcrypt(move || match hash {
             Some(hash) => bcrypt::verify(password, &hash),
             None => {
                 let dummy = dummy_hash(cost)?;
@@ -163,8 +221,6 @@ impl PasswordHasher {
             }
         })
         .await
-        .map_err(|_| PasswordError::Blocking)?
-        .map_err(PasswordError::Bcrypt)
     }
 }
 
@@ -181,10 +237,7 @@ impl PasswordHasher {
     /// ```
     pub async fn warm_up(&self) -> Result<(), PasswordError> {
         let cost = self.cost;
-        web::block(move || dummy_hash(cost).map(|_| ()))
-            .await
-            .map_err(|_| PasswordError::Blocking)?
-            .map_err(PasswordError::Bcrypt)
+        run_bcrypt(move || dummy_hash(cost).map(|_| ())).await
     }
 }
 
@@ -276,6 +329,35 @@ impl ResponseError for PasswordError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[actix_web::test]
+    async fn bounds_the_concurrent_jobs() {
+        static RUNNING: AtomicUsize = AtomicUsize::new(0);
+        static PEAK: AtomicUsize = AtomicUsize::new(0);
+        let job = || {
+            run_bcrypt(|| {
+                let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+                PEAK.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                RUNNING.fetch_sub(1, Ordering::SeqCst);
+                Ok(())
+            })
+        };
+        let jobs: Vec<_> = (0..3 * max_concurrent() + 2)
+            .map(|_| actix_web::rt::spawn(job()))
+            .collect();
+        for job in jobs {
+            job.await.unwrap().unwrap();
+        }
+        assert_eq!(RUNNING.load(Ordering::SeqCst), 0);
+        let peak = PEAK.load(Ordering::SeqCst);
+        assert!(
+            (1..=max_concurrent()).contains(&peak),
+            "{peak} jobs ran at once; the limit is {}",
+            max_concurrent()
+        );
+    }
 
     #[actix_web::test]
     async fn rejects_what_bcrypt_would_not_read() {

@@ -11,17 +11,12 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use super::fastapi::FastApi;
-use super::server::{Server, free_port, have, post_form, renice_threads};
+use super::server::{Server, free_port, post_form};
 use super::stats::{median, ratio};
 use super::wrk::{WrkRun, WrkSpec, parse};
 use crate::Ctx;
 
 const FORM: &str = "username=johndoe&password=secret&scope=me%20items";
-/// The name of the experiment's target.
-pub(crate) const NICE: &str = "demo-app, bcrypt at nice 19";
-/// The thread names of actix-web's blocking pool.
-const BLOCKING_THREADS: &str = "tokio-r";
-
 /// Pause of each `/status/` connection between an answer and its next request.
 pub(crate) const PACE_MS: u32 = 4;
 
@@ -74,6 +69,8 @@ pub(crate) struct LoginResults {
     pub(crate) rounds: usize,
     pub(crate) duration: Duration,
     pub(crate) login_connections: u32,
+    /// How many bcrypt jobs demo-app runs at once on this machine.
+    pub(crate) bcrypt_slots: usize,
     pub(crate) status_connections: u32,
 }
 
@@ -97,14 +94,6 @@ pub(crate) fn run(ctx: &Ctx, fastapi: Option<&FastApi>) -> Result<LoginResults, 
     .map_err(|e| e.to_string())?;
 
     let mut servers = vec![ctx.start("demo-app", None)?];
-    // The experiment: the same binary, its blocking pool (bcrypt) lowered to nice 19 while
-    // the login load runs.
-    let experiment = have("renice");
-    if experiment {
-        let mut server = ctx.start("demo-app", None)?;
-        server.name = NICE.to_owned();
-        servers.push(server);
-    }
     if let Some(fastapi) = fastapi {
         let port = free_port()?;
         servers.push(Server::start(
@@ -172,9 +161,6 @@ pub(crate) fn run(ctx: &Ctx, fastapi: Option<&FastApi>) -> Result<LoginResults, 
                 .spawn()
                 .map_err(|e| format!("cannot run wrk: {e}"))?;
             std::thread::sleep(Duration::from_secs(1));
-            if server.name == NICE {
-                renice_threads(server.pid(), BLOCKING_THREADS);
-            }
             let loaded = status_wrk(server).run();
             let out = child.wait_with_output().map_err(|e| e.to_string())?;
             let loaded = loaded?;
@@ -200,6 +186,7 @@ pub(crate) fn run(ctx: &Ctx, fastapi: Option<&FastApi>) -> Result<LoginResults, 
         rounds: cfg.login_rounds,
         duration: cfg.login_duration,
         login_connections: cfg.login_connections,
+        bcrypt_slots: scopes_runtime::password::max_concurrent(),
         status_connections: cfg.status_connections,
     })
 }

@@ -450,13 +450,9 @@ impl Report {
                  form to `/token` at {} connections (**login load**: bcrypt at cost 12 on every \
                  request; started 1 s before and stopped 1 s after). Idle and loaded runs \
                  alternate for {} rounds; medians over rounds. One worker each, not pinned: \
-                 demo-app runs bcrypt on actix-web's blocking pool; the original runs it on its \
-                 event loop.\n\n\
-                 **{}** is an experiment, not a product setting: a second demo-app whose \
-                 blocking-pool threads (where bcrypt runs) the harness lowers to nice 19 with \
-                 `renice` once the login load has started; it shows what a low-priority \
-                 password-hashing pool would give on this 2-core machine, where four bcrypt \
-                 threads otherwise compete with the worker thread on equal terms.\n\n\
+                 demo-app runs bcrypt on actix-web's blocking pool, at most {} job(s) at once (one \
+                 fewer than the CPUs: `scopes_runtime::password::max_concurrent`), so that a \
+                 CPU stays free for the worker; the original runs it on its event loop.\n\n\
                  | server | p50 idle ms | p99 idle ms | p50 loaded ms | p99 loaded ms | p50 ratio | **p99 ratio** | /status/ req/s idle → loaded | logins/s |\n\
                  |---|---:|---:|---:|---:|---:|---:|---|---:|",
                 login.status_connections,
@@ -465,7 +461,7 @@ impl Report {
                 login.status_connections * 1000 / super::login::PACE_MS,
                 login.login_connections,
                 login.rounds,
-                super::login::NICE
+                login.bcrypt_slots
             );
             for t in &login.targets {
                 let _ = writeln!(
@@ -706,13 +702,7 @@ impl Report {
                     md,
                     "| {} `/status/` p99 under login load / idle | {} | {} ({} vs {} ms) | {} |",
                     t.name,
-                    if goal {
-                        "≤ 3"
-                    } else if t.name == super::login::NICE {
-                        "experiment"
-                    } else {
-                        "report"
-                    },
+                    if goal { "≤ 3" } else { "report" },
                     fmt(t.p99_ratio(), 2),
                     ms(t.loaded_p99()),
                     ms(t.idle_p99()),

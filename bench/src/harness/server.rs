@@ -80,11 +80,6 @@ impl Server {
         }
     }
 
-    /// The process id.
-    pub(crate) fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     /// The base URL.
     pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
@@ -96,29 +91,6 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Lowers to nice 19 the threads of `pid` whose name starts with `prefix`; returns how
-/// many. (An experiment: what a low-priority password-hashing pool would give.)
-pub(crate) fn renice_threads(pid: u32, prefix: &str) -> usize {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return 0;
-    };
-    let mut count = 0;
-    for task in tasks.filter_map(Result::ok) {
-        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-        if comm.starts_with(prefix) {
-            let tid = task.file_name().to_string_lossy().into_owned();
-            let ok = Command::new("renice")
-                .args(["-n", "19", "-p", &tid])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success());
-            count += usize::from(ok);
-        }
-    }
-    count
 }
 
 /// An HTTP answer: status and body.
