@@ -17,15 +17,18 @@ use actix_web::test::TestRequest;
 use actix_web::{App, HttpRequest, test, web};
 use criterion::{BatchSize, Criterion};
 use demo_app::app::AppState;
-use demo_app::auth::get_current_active_user;
 use demo_app::handlers::read_own_items;
-use scopes_runtime::__private::{Root, With};
-use scopes_runtime::{
-    BearerToken, ErrorStyle, JwtKeys, SecurityScopes, TokenConfig, VerifiedToken,
-};
+use scopes_runtime::__private::{Node, Path, child_offset};
+use scopes_runtime::{BearerToken, ErrorStyle, JwtKeys, TokenConfig, VerifiedToken};
 
-/// The scopes `get_current_active_user` sees under `read_own_items`: `items me`.
-type ItemsCtx = With<Root<read_own_items>, get_current_active_user>;
+/// Where a request resolves `get_current_active_user` (the first child of
+/// `read_own_items`), whose scopes are `items me`: `items me`.
+const ITEMS_PATH: Path =
+    Path::root::<read_own_items>().child(child_offset(<read_own_items as Node>::INFO, 0));
+const _: () = assert!(scopes_runtime::scope_set::scopes_eq(
+    ITEMS_PATH.scopes().scopes(),
+    &["items", "me"]
+));
 
 fn request(tokens: &TokenConfig, token: &str) -> HttpRequest {
     TestRequest::get()
@@ -139,7 +142,7 @@ fn micro(c: &mut Criterion) {
         .issue("johndoe", ["me"], Duration::from_secs(3600))
         .expect("token");
     let req = request(&tokens, &token);
-    let scopes = SecurityScopes::of::<ItemsCtx>();
+    let scopes = std::hint::black_box(ITEMS_PATH).scopes();
 
     let mut group = c.benchmark_group("bearer");
     group.bench_function("from_headers", |b| {
@@ -172,7 +175,7 @@ fn micro(c: &mut Criterion) {
     let verified_me = VerifiedToken::authenticate(&req_me, scopes).expect("valid token");
     let mut group = c.benchmark_group("scopes");
     group.bench_function("security_scopes_of", |b| {
-        b.iter(|| black_box(SecurityScopes::of::<ItemsCtx>()))
+        b.iter(|| black_box(black_box(ITEMS_PATH).scopes()))
     });
     group.bench_function("require_scopes_granted", |b| {
         b.iter(|| verified.require_scopes(black_box(scopes)).is_ok())

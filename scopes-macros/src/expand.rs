@@ -48,21 +48,21 @@ fn dependency(node: &Node) -> TokenStream {
     let name = &func.sig.ident;
     let vis = &func.vis;
     let node_impl = node_impl(node, &quote!(#name));
-    let ctx = quote!(__ScopesCtx);
-    let (stmts, args) = resolution(node, &ctx);
+    let (stmts, args) = resolution(node, &quote!(#name));
     let p = private();
     let call = quote!(#name(#(#args),*).await);
-    let (output, result, not_a_result) = match &node.output {
+    // The value the dependency gives, its error (if any) returned as the response.
+    let (output, value, not_a_result) = match &node.output {
         Output::Unit => (
             quote!(
                 type Output = ();
             ),
-            quote!(::core::result::Result::Ok(#call)),
+            call,
             None,
         ),
         Output::Plain(ty) => (
             quote_spanned!(ty.span()=> type Output = #ty;),
-            quote!(::core::result::Result::Ok(#call)),
+            call,
             // A `Result` under another name would be taken for a value and its `Err`
             // ignored: refuse it, on the user's type.
             Some(quote_spanned! {ty.span()=>
@@ -76,7 +76,7 @@ fn dependency(node: &Node) -> TokenStream {
                 // error is reported there.
                 let mut name = name.clone();
                 name.set_span(ty.span());
-                quote_spanned!(ty.span()=> #p::fallible(#name(#(#args),*).await))
+                quote_spanned!(ty.span()=> #p::fallible(#name(#(#args),*).await)?)
             },
             None,
         ),
@@ -95,20 +95,35 @@ fn dependency(node: &Node) -> TokenStream {
 
         #node_impl
 
+        // Evaluated here, so that a dependency cycle is reported where it is declared (a
+        // handler's description is evaluated with its table of scopes).
+        const _: &#p::NodeInfo = <#name as #p::Node>::INFO;
+
         impl #p::Dependency for #name {
             #output
 
             #[allow(clippy::manual_async_fn)]
-            fn resolve<#ctx: #p::Context>(
+            fn resolve(
+                __scopes_path: #p::Path,
                 __scopes_req: &#p::actix_web::HttpRequest,
                 __scopes_payload: &mut #p::actix_web::dev::Payload,
                 __scopes_cache: &mut #p::Cache,
             ) -> impl ::core::future::Future<
-                Output = ::core::result::Result<Self::Output, #p::actix_web::Error>,
+                Output = ::core::result::Result<#p::Security<Self>, #p::actix_web::Error>,
             > {
                 async move {
+                    if let ::core::option::Option::Some(__scopes_hit) =
+                        #p::cached::<Self>(__scopes_path, __scopes_cache)
+                    {
+                        return ::core::result::Result::Ok(__scopes_hit);
+                    }
                     #(#stmts)*
-                    #result
+                    let __scopes_value = #value;
+                    ::core::result::Result::Ok(#p::store::<Self>(
+                        __scopes_path,
+                        __scopes_cache,
+                        __scopes_value,
+                    ))
                 }
             }
         }
@@ -134,18 +149,47 @@ fn handler(node: &Node) -> TokenStream {
         }
     });
     let node_impl = node_impl(node, &quote!(#name));
-    let ctx = quote!(#p::Root<#name>);
-    let (stmts, args) = resolution(node, &ctx);
+    let (stmts, args) = resolution(node, &quote!(#name));
 
+    // The user's return type, as written (`impl Responder` included): handlers returning
+    // the same type share actix-web's code for it.
+    let responder = match &func.sig.output {
+        syn::ReturnType::Type(_, ty) => quote!(#ty),
+        syn::ReturnType::Default => quote!(()),
+    };
     let (lints, outer_attrs): (Vec<&Attribute>, Vec<&Attribute>) =
         func.attrs.iter().partition(|attr| is_lint(attr));
-    let mut inner = func.clone();
-    inner.attrs = lints.iter().map(|attr| (*attr).clone()).collect();
-    inner.vis = syn::Visibility::Inherited;
-
-    let responder = match &func.sig.output {
-        syn::ReturnType::Type(_, ty) => quote_spanned!(ty.span()=> impl #p::actix_web::Responder),
-        syn::ReturnType::Default => quote!(impl #p::actix_web::Responder),
+    let call = if leaves_early(&func.block) {
+        // `return` and `?` must leave the user's function: keep it, and call it.
+        let mut inner = func.clone();
+        inner.attrs = lints.iter().map(|attr| (*attr).clone()).collect();
+        inner.vis = syn::Visibility::Inherited;
+        quote! {
+            #inner
+            ::core::result::Result::Ok(#name(#(#args),*).await)
+        }
+    } else {
+        // Otherwise its body runs in the wrapper, its parameters bound by `let`: one future
+        // per handler instead of two, which is less code to compile.
+        let binds = func
+            .sig
+            .inputs
+            .iter()
+            .zip(&args)
+            .map(|(input, arg)| match input {
+                syn::FnArg::Typed(param) => {
+                    let (pat, ty) = (&param.pat, &param.ty);
+                    quote!(let #pat: #ty = #arg;)
+                }
+                syn::FnArg::Receiver(_) => TokenStream::new(),
+            });
+        let block = &func.block;
+        quote! {
+            #(#binds)*
+            #(#lints)*
+            let __scopes_output = #block;
+            ::core::result::Result::Ok(__scopes_output)
+        }
     };
     let placement = (!node.route_macro).then(|| {
         quote! {
@@ -159,19 +203,27 @@ fn handler(node: &Node) -> TokenStream {
             __scopes_req: #p::actix_web::HttpRequest,
             __scopes_payload: #p::actix_web::web::Payload,
         ) -> ::core::result::Result<#responder, #p::actix_web::Error> {
-            #inner
+            let __scopes_path = #p::Path::new(
+                <#name as #p::Handler>::PATHS,
+                <#name as #p::Handler>::NEEDS_CACHE,
+            );
             let __scopes_req = &__scopes_req;
             let __scopes_payload = &mut #p::take_payload(__scopes_payload);
             let __scopes_cache = &mut #p::Cache::new();
             #(#stmts)*
-            ::core::result::Result::Ok(#name(#(#args),*).await)
+            #call
         }
 
         #marker
 
         #node_impl
 
-        impl #p::Handler for #name {}
+        impl #p::Handler for #name {
+            const PATHS: &'static [#p::SecurityScopes] = #p::PathTable::<
+                #name,
+                { #p::tree_len(<#name as #p::Node>::INFO) },
+            >::ROWS;
+        }
 
         #placement
     }
@@ -203,7 +255,6 @@ fn node_impl(node: &Node, marker: &TokenStream) -> TokenStream {
     });
     quote! {
         impl #p::Node for #marker {
-            const OWN: #p::ScopeSet = #p::ScopeSet::from_slice(&[#(#scopes),*]);
             const INFO: &'static #p::NodeInfo = &#p::NodeInfo {
                 name: #name,
                 path: ::core::concat!(::core::module_path!(), "::", #name),
@@ -215,46 +266,82 @@ fn node_impl(node: &Node, marker: &TokenStream) -> TokenStream {
             };
         }
 
-        // Evaluated here, so that a dependency cycle is reported where it is declared.
-        const _: &#p::NodeInfo = <#marker as #p::Node>::INFO;
+
     }
 }
 
-/// Statements resolving the node's decorator dependencies and parameters in the context
-/// `ctx`, and the names of the parameters' values, in order.
-fn resolution(node: &Node, ctx: &TokenStream) -> (Vec<TokenStream>, Vec<syn::Ident>) {
+/// Statements resolving the node's decorator dependencies and parameters at
+/// `__scopes_path` (the path to the node `marker`), and the names of the parameters'
+/// values, in order.
+fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>, Vec<syn::Ident>) {
     let p = private();
+    // The children, in `NodeInfo::children` order: decorators, then dependency parameters.
+    let mut child = 0usize;
+    let mut resolve = |dep: &syn::Path| {
+        let index = child;
+        child += 1;
+        // The first child's subtree starts right below its parent; the others' after their
+        // elder siblings' subtrees, whose sizes the compiler knows.
+        let offset = if index == 0 {
+            quote!(1)
+        } else {
+            quote!(const { #p::child_offset(<#marker as #p::Node>::INFO, #index) })
+        };
+        let path = quote!(#p::Path::child(__scopes_path, #offset));
+        quote_spanned! {dep.span()=>
+            <#dep as #p::Dependency>::resolve(
+                #path, __scopes_req, __scopes_payload, __scopes_cache,
+            ).await?
+        }
+    };
     let mut stmts = Vec::new();
     for dep in &node.decorators {
-        stmts.push(quote_spanned! {dep.span()=>
-            let _ = #p::resolve::<#dep, #p::With<#ctx, #dep>>(
-                __scopes_req, __scopes_payload, __scopes_cache,
-            ).await?;
-        });
+        let value = resolve(dep);
+        stmts.push(quote_spanned!(dep.span()=> let _ = #value;));
     }
     let mut args = Vec::new();
     for (i, param) in node.params.iter().enumerate() {
         let arg = format_ident!("__scopes_arg{}", i);
         let ty = &param.ty;
-        let value = match &param.kind {
-            ParamKind::Dependency(dep) => quote_spanned! {dep.span()=>
-                #p::resolve::<#dep, #p::With<#ctx, #dep>>(
-                    __scopes_req, __scopes_payload, __scopes_cache,
-                ).await?
-            },
-            ParamKind::SecurityScopes => quote!(#p::SecurityScopes::of::<#ctx>()),
-            ParamKind::Extractor => quote_spanned! {ty.span()=>
-                #p::extract::<#ty>(__scopes_req, __scopes_payload).await?
-            },
-        };
-        let span = match &param.kind {
-            ParamKind::Dependency(dep) => dep.span(),
-            ParamKind::SecurityScopes | ParamKind::Extractor => ty.span(),
+        let (value, span) = match &param.kind {
+            ParamKind::Dependency(dep) => (resolve(dep), dep.span()),
+            ParamKind::SecurityScopes => (quote!(#p::Path::scopes(__scopes_path)), ty.span()),
+            ParamKind::Extractor => (
+                quote_spanned! {ty.span()=>
+                    #p::extract::<#ty>(__scopes_req, __scopes_payload).await?
+                },
+                ty.span(),
+            ),
         };
         stmts.push(quote_spanned!(span=> let #arg = #value;));
         args.push(arg);
     }
     (stmts, args)
+}
+
+/// Whether `body` has a `return` or a `?` of its own (not one inside a closure, an async
+/// block or a nested item), which would leave the function.
+fn leaves_early(body: &syn::Block) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_try(&mut self, _: &'ast syn::ExprTry) {
+            self.0 = true;
+        }
+        // A macro's tokens are opaque: assume the worst.
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            let tokens = mac.tokens.to_string();
+            self.0 |= tokens.contains("return") || tokens.contains('?');
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_block(&mut finder, body);
+    finder.0
 }
 
 fn is_lint(attr: &Attribute) -> bool {

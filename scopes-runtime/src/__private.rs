@@ -4,10 +4,12 @@ pub use actix_web;
 pub use core;
 
 pub use crate::cache::Cache;
-pub use crate::dependency::{Dependency, resolve};
-pub use crate::graph::{Context, Handler, Node, NodeInfo, NodeKind, Root, Route, With};
+pub use crate::dependency::{Dependency, cached, store};
+pub use crate::graph::{
+    Handler, Node, NodeInfo, NodeKind, Path, PathTable, Route, child_offset, tree_len,
+};
 pub use crate::scope_set::ScopeSet;
-pub use crate::security::SecurityScopes;
+pub use crate::security::{Security, SecurityScopes};
 
 use actix_web::{Error, FromRequest, HttpRequest, dev::Payload, web};
 

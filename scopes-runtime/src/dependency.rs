@@ -6,7 +6,7 @@ use std::rc::Rc;
 use actix_web::{Error, HttpRequest, dev::Payload};
 
 use crate::cache::Cache;
-use crate::graph::{Context, Node};
+use crate::graph::{Node, Path};
 use crate::security::Security;
 
 /// An async function marked `#[dependency]`, usable as `Security<f>` or `Depends<f>`.
@@ -18,35 +18,35 @@ use crate::security::Security;
     label = "not a `#[dependency]`",
     note = "add `#[dependency]` to the async fn `{Self}` to use it in `Security<..>`, `Depends<..>` or `dependencies = [..]`"
 )]
-pub trait Dependency: Node {
+pub trait Dependency: Node + Sized {
     /// What the dependency gives its users: its return type, or `T` for a `Result<T, E>`.
     type Output: 'static;
 
-    /// Runs the dependency, its own dependencies first, in the context `Ctx` (the path from
-    /// the handler down to and including this dependency).
-    fn resolve<Ctx: Context>(
+    /// Runs the dependency at `path` (from the handler down to and including this
+    /// dependency), its own dependencies first, unless the request's cache holds its result.
+    fn resolve(
+        path: Path,
         req: &HttpRequest,
         payload: &mut Payload,
         cache: &mut Cache,
-    ) -> impl Future<Output = Result<Self::Output, Error>>;
+    ) -> impl Future<Output = Result<Security<Self>, Error>>;
 }
 
-/// Resolves `D` in the context `Ctx`, through the request's cache when the handler needs one.
-pub async fn resolve<D: Dependency, Ctx: Context>(
-    req: &HttpRequest,
-    payload: &mut Payload,
-    cache: &mut Cache,
-) -> Result<Security<D>, Error> {
-    if Ctx::CACHE {
-        if let Some(value) = cache.get::<D>(Ctx::SCOPES) {
-            return Ok(Security::shared(value));
-        }
-        let value = Rc::new(D::resolve::<Ctx>(req, payload, cache).await?);
-        cache.insert::<D>(Ctx::SCOPES, Rc::clone(&value));
-        Ok(Security::shared(value))
-    } else {
-        Ok(Security::owned(
-            D::resolve::<Ctx>(req, payload, cache).await?,
-        ))
+/// `D`'s result at `path` if this request computed it already (only for handlers whose tree
+/// reaches a dependency twice: [`Path::caches`]).
+pub fn cached<D: Dependency>(path: Path, cache: &Cache) -> Option<Security<D>> {
+    if !path.caches() {
+        return None;
     }
+    cache.get::<D>(path.scopes().scopes()).map(Security::shared)
+}
+
+/// `D`'s result at `path`, kept in the request's cache when the handler needs one.
+pub fn store<D: Dependency>(path: Path, cache: &mut Cache, value: D::Output) -> Security<D> {
+    if !path.caches() {
+        return Security::owned(value);
+    }
+    let value = Rc::new(value);
+    cache.insert::<D>(path.scopes().scopes(), Rc::clone(&value));
+    Security::shared(value)
 }

@@ -1,27 +1,35 @@
-//! The static dependency graph: nodes, their compile-time descriptions, and the path
-//! contexts whose scope unions the compiler evaluates.
+//! The static dependency graph: nodes, their compile-time descriptions, and the table of
+//! scope unions the compiler evaluates for each handler.
 //!
-//! `#[secured]` and `#[dependency]` each emit a marker type implementing [`Node`]. A path
-//! from a handler down to a dependency is a *type*: [`Root<H>`] for the handler `H`, then one
-//! [`With<Parent, Node>`] layer per dependency. Every [`Context`] carries the union of the
-//! scopes along its path as associated `const`s, so a request only reads `&'static` data.
+//! `#[secured]` and `#[dependency]` each emit a marker type implementing [`Node`], whose
+//! [`NodeInfo`] names its own scopes and its children. From a handler's `NodeInfo` the
+//! compiler builds, in a `const`, the scope union of every path of the handler's tree
+//! ([`Handler::PATHS`], in preorder: the handler, then each child's subtree in order). A
+//! request walks that table with a [`Path`] (a `&'static` slice and a flag): resolving a
+//! child narrows the slice by an offset the compiler computed ([`child_offset`]), and
+//! [`Path::scopes`] copies two `&'static` references out of it.
+//!
+//! The dependencies themselves are not generic over the path: each `#[dependency]`'s
+//! resolver is compiled once, however many handlers use it, which keeps the generated code
+//! (and the build time) proportional to what the user wrote.
 //!
 //! # Room to grow
 //! The representation is chosen so that the next features are additions, not rewrites:
 //! - *A scope registry checked at compile time*: the `OAuth2PasswordBearer` catalogue as a
-//!   `const`, and one more `const _: () = assert!(..)` per node comparing [`Node::OWN`] with
-//!   it; the macros only gain a `scheme = ..` key.
+//!   `const`, and one more `const _: () = assert!(..)` per node comparing [`NodeInfo::own`]
+//!   with it; the macros only gain a `scheme = ..` key.
 //! - *`any(..)` / `all(..)` expressions*: [`NodeInfo::own`] becomes one variant of a scope
 //!   expression; unions of plain sets stay as they are, and the check helper evaluates the
 //!   expression instead of a subset test.
-//! - *Router-level security*: a scope declared on a `web::scope` is one more context layer
-//!   between [`Root`] and the handler, `With<Router, Handler>`; nothing below changes.
+//! - *Router-level security*: a scope declared on a `web::scope` is one more set unioned
+//!   into the root of [`path_unions`]; nothing below changes.
 //! - *Every route secured or explicitly public*: [`NodeInfo::routes`] already records what
 //!   the route macros register, so a test can compare the app's routes with the handlers'.
 
 use core::marker::PhantomData;
 
 use crate::scope_set::{ScopeSet, ScopeStr, str_eq};
+use crate::security::SecurityScopes;
 
 /// How many nodes one handler's dependency tree may have (each path counted separately).
 pub const MAX_TREE_NODES: usize = 256;
@@ -67,8 +75,6 @@ pub struct Route {
 ///
 /// Implemented by the macros on hidden marker types; not meant to be implemented by hand.
 pub trait Node: 'static {
-    /// The node's own scopes.
-    const OWN: ScopeSet;
     /// The node's description, its children included.
     const INFO: &'static NodeInfo;
 }
@@ -86,45 +92,152 @@ pub trait Handler: Node {
     const REQUIRED_SCOPES: &'static [&'static str] = Self::REQUIRED.as_slice();
     /// Whether some dependency occurs twice in the tree, so results must be cached per request.
     const NEEDS_CACHE: bool = has_repeated_node(Self::INFO);
+    /// The scopes of every path of the handler's tree, in preorder (the handler's own first):
+    /// `PathTable::<Self, { tree_len(Self::INFO) }>::ROWS`, written by `#[secured]`.
+    const PATHS: &'static [SecurityScopes];
 }
 
-/// A path from a handler down to a node, with the scope union along it.
-pub trait Context: 'static {
-    /// The union of the scopes declared on every node of the path, handler first.
-    const SET: &'static ScopeSet;
-    /// [`Self::SET`] as a slice.
-    const SCOPES: &'static [&'static str] = Self::SET.as_slice();
-    /// [`Self::SET`] joined by spaces.
-    const SCOPE_STR: &'static str;
+/// Where a dependency is being resolved: the row of its path in the handler's
+/// [`Handler::PATHS`] table, followed by the rows of its subtree.
+#[derive(Debug, Clone, Copy)]
+pub struct Path {
+    rows: &'static [SecurityScopes],
+    cache: bool,
+}
+
+impl Path {
+    /// The handler `H` itself.
+    pub const fn root<H: Handler>() -> Self {
+        Self::new(H::PATHS, H::NEEDS_CACHE)
+    }
+
+    /// The root of the table `rows` (what [`Path::root`] reads; the macros write the
+    /// constants out rather than instantiate a function per handler).
+    pub const fn new(rows: &'static [SecurityScopes], cache: bool) -> Self {
+        Self { rows, cache }
+    }
+
+    /// The path to the child whose subtree starts `offset` rows below this node
+    /// ([`child_offset`], computed by the compiler).
+    pub const fn child(self, offset: usize) -> Self {
+        Self {
+            rows: self.rows.split_at(offset).1,
+            cache: self.cache,
+        }
+    }
+
+    /// The union of the scopes along this path, handler first.
+    pub const fn scopes(self) -> SecurityScopes {
+        self.rows[0]
+    }
+
     /// Whether dependency results are cached for this request (see [`Handler::NEEDS_CACHE`]).
-    const CACHE: bool;
+    pub const fn caches(self) -> bool {
+        self.cache
+    }
 }
 
-/// The context of a handler `H` itself.
-pub struct Root<H>(PhantomData<fn() -> H>);
-
-/// The context `P` extended by the node `N`.
-pub struct With<P, N>(PhantomData<fn() -> (P, N)>);
-
-impl<H: Handler> Root<H> {
-    const JOINED: &'static ScopeStr = &H::OWN.join();
+/// The scope union of one path: the set, and its space-joined form.
+#[derive(Debug, Clone, Copy)]
+pub struct PathUnion {
+    set: ScopeSet,
+    joined: ScopeStr,
 }
 
-impl<H: Handler> Context for Root<H> {
-    const SET: &'static ScopeSet = &H::OWN;
-    const SCOPE_STR: &'static str = Self::JOINED.as_str();
-    const CACHE: bool = H::NEEDS_CACHE;
+impl PathUnion {
+    const EMPTY: Self = Self {
+        set: ScopeSet::EMPTY,
+        joined: ScopeSet::EMPTY.join(),
+    };
+
+    /// Appends `scope` to the set and to its joined form, unless the set holds it already.
+    const fn push(&mut self, scope: &'static str) {
+        if self.set.contains(scope) {
+            return;
+        }
+        if !self.set.is_empty() {
+            self.joined.push(b' ');
+        }
+        self.set.insert(scope);
+        self.joined.push_str(scope);
+    }
 }
 
-impl<P: Context, N: Node> With<P, N> {
-    const UNION: &'static ScopeSet = &P::SET.union(&N::OWN);
-    const JOINED: &'static ScopeStr = &Self::UNION.join();
+/// The tables of a handler `H` whose tree has `N` nodes (`N` = [`tree_len`] of `H::INFO`,
+/// given by the macro: array lengths cannot depend on a generic parameter).
+pub struct PathTable<H, const N: usize>(PhantomData<fn() -> H>);
+
+impl<H: Node, const N: usize> PathTable<H, N> {
+    const UNIONS: &'static [PathUnion; N] = &path_unions(H::INFO);
+    /// The `SecurityScopes` of every path of `H`'s tree, in preorder.
+    pub const ROWS: &'static [SecurityScopes; N] = &rows(Self::UNIONS);
 }
 
-impl<P: Context, N: Node> Context for With<P, N> {
-    const SET: &'static ScopeSet = Self::UNION;
-    const SCOPE_STR: &'static str = Self::JOINED.as_str();
-    const CACHE: bool = P::CACHE;
+/// The scope union of every path of the tree under `node`, in preorder.
+pub const fn path_unions<const N: usize>(node: &NodeInfo) -> [PathUnion; N] {
+    let mut table = [PathUnion::EMPTY; N];
+    let filled = fill(node, &PathUnion::EMPTY, &mut table, 0);
+    assert!(filled == N, "scopes: a path table of the wrong length");
+    table
+}
+
+const fn fill(node: &NodeInfo, parent: &PathUnion, table: &mut [PathUnion], at: usize) -> usize {
+    // The parent's union, and its joined form, extended by this node's own scopes.
+    let mut row = *parent;
+    let mut i = 0;
+    while i < node.own.len() {
+        row.push(node.own[i]);
+        i += 1;
+    }
+    table[at] = row;
+    let mut next = at + 1;
+    let mut c = 0;
+    while c < node.children.len() {
+        next = fill(node.children[c], &row, table, next);
+        c += 1;
+    }
+    next
+}
+
+/// `SecurityScopes` reading each row of `unions`.
+const fn rows<const N: usize>(unions: &'static [PathUnion; N]) -> [SecurityScopes; N] {
+    let mut rows = [SecurityScopes::NONE; N];
+    let mut i = 0;
+    while i < N {
+        rows[i] = SecurityScopes::new(unions[i].set.as_slice(), unions[i].joined.as_str());
+        i += 1;
+    }
+    rows
+}
+
+/// How many nodes the tree under `node` has, `node` included (a node reached twice counts
+/// twice).
+///
+/// Evaluation fails past [`MAX_TREE_NODES`].
+pub const fn tree_len(node: &NodeInfo) -> usize {
+    let mut len = 1;
+    let mut c = 0;
+    while c < node.children.len() {
+        len += tree_len(node.children[c]);
+        c += 1;
+    }
+    assert!(
+        len <= MAX_TREE_NODES,
+        "scopes: a handler's dependency tree has more than MAX_TREE_NODES (256) nodes"
+    );
+    len
+}
+
+/// How many rows below `node`'s own the subtree of its child `child` starts, in a preorder
+/// table of `node`'s tree.
+pub const fn child_offset(node: &NodeInfo, child: usize) -> usize {
+    let mut offset = 1;
+    let mut c = 0;
+    while c < child {
+        offset += tree_len(node.children[c]);
+        c += 1;
+    }
+    offset
 }
 
 /// The union of the scopes of every node of the tree under `node`, depth first, in order.

@@ -83,11 +83,14 @@
 //! ```
 //!
 //! # How it works
-//! Each macro emits a hidden marker type implementing [`graph::Node`]. A path from a handler
-//! down to a dependency is a type ([`graph::Root`], [`graph::With`]) whose associated
-//! `const`s hold the scope union, so a request reads `&'static` data and allocates nothing
-//! for scopes. `#[secured]` turns the handler into a wrapper that resolves its parameters in
-//! order; a dependency reached twice under the same union runs once per request.
+//! Each macro emits a hidden marker type implementing [`graph::Node`], whose `const`
+//! description names its scopes and children. For each handler the compiler evaluates a
+//! `const` table holding the scope union of every path of its tree
+//! ([`graph::Handler::PATHS`]); a request walks it with a [`graph::Path`] (offsets the
+//! compiler computed), so it reads `&'static` data and allocates nothing for scopes, and
+//! each dependency's resolver is compiled once, not once per handler. `#[secured]` turns the
+//! handler into a wrapper that resolves its parameters in order; a dependency reached twice
+//! under the same union runs once per request.
 #![forbid(unsafe_code)]
 #![deny(unreachable_pub)]
 

@@ -38,7 +38,7 @@ impl ScopeSet {
         let mut set = Self::EMPTY;
         let mut i = 0;
         while i < scopes.len() {
-            set = set.with(scopes[i]);
+            set.insert(scopes[i]);
             i += 1;
         }
         set
@@ -49,7 +49,7 @@ impl ScopeSet {
         let mut set = *self;
         let mut i = 0;
         while i < other.len {
-            set = set.with(other.items[i]);
+            set.insert(other.items[i]);
             i += 1;
         }
         set
@@ -57,8 +57,15 @@ impl ScopeSet {
 
     /// This set with `scope` appended, unless it is already a member.
     pub const fn with(mut self, scope: &'static str) -> Self {
+        self.insert(scope);
+        self
+    }
+
+    /// Appends `scope` unless it is already a member. (In place: the compiler's const
+    /// evaluator copies a whole set on every by-value call.)
+    pub(crate) const fn insert(&mut self, scope: &'static str) {
         if self.contains(scope) {
-            return self;
+            return;
         }
         assert!(
             self.len < MAX_SCOPES,
@@ -66,7 +73,6 @@ impl ScopeSet {
         );
         self.items[self.len] = scope;
         self.len += 1;
-        self
     }
 
     /// Whether `scope` is a member.
@@ -105,14 +111,9 @@ impl ScopeSet {
         let mut i = 0;
         while i < self.len {
             if i > 0 {
-                out = out.push(b' ');
+                out.push(b' ');
             }
-            let bytes = self.items[i].as_bytes();
-            let mut j = 0;
-            while j < bytes.len() {
-                out = out.push(bytes[j]);
-                j += 1;
-            }
+            out.push_str(self.items[i]);
             i += 1;
         }
         out
@@ -187,14 +188,23 @@ pub struct ScopeStr {
 }
 
 impl ScopeStr {
-    const fn push(mut self, byte: u8) -> Self {
+    /// Appends the bytes of `s`.
+    pub(crate) const fn push_str(&mut self, s: &str) {
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            self.push(bytes[i]);
+            i += 1;
+        }
+    }
+
+    pub(crate) const fn push(&mut self, byte: u8) {
         assert!(
             self.len < MAX_SCOPE_STR,
             "scopes: a scope union is longer than MAX_SCOPE_STR (1024) bytes"
         );
         self.buf[self.len] = byte;
         self.len += 1;
-        self
     }
 
     /// The joined scopes. A `&'static ScopeStr` (a `const` reference) gives a `&'static str`.

@@ -5,7 +5,6 @@ use core::ops::Deref;
 use std::rc::Rc;
 
 use crate::dependency::Dependency;
-use crate::graph::Context;
 
 /// The output of the dependency `D`, resolved for this handler (FastAPI's `Security(dep)`).
 ///
@@ -123,13 +122,11 @@ pub struct SecurityScopes {
 }
 
 impl SecurityScopes {
-    /// The scopes of the context `Ctx`.
-    #[doc(hidden)]
-    pub const fn of<Ctx: Context>() -> Self {
-        Self {
-            scopes: Ctx::SCOPES,
-            scope_str: Ctx::SCOPE_STR,
-        }
+    /// No scope.
+    pub(crate) const NONE: Self = Self::new(&[], "");
+
+    pub(crate) const fn new(scopes: &'static [&'static str], scope_str: &'static str) -> Self {
+        Self { scopes, scope_str }
     }
 
     /// The scopes, in order (FastAPI's `security_scopes.scopes`).

@@ -1,5 +1,6 @@
 //! Helpers for applications' own tests: a throwaway [`TokenConfig`], tokens minted for a
-//! subject and scopes, and [`TestRequest`]s that carry them.
+//! subject and scopes, [`TestRequest`]s that carry them, and the [`SecurityScopes`] a
+//! dependency receives under a handler ([`security_scopes`]).
 //!
 //! ```
 //! use actix_web::{get, test, web, App, HttpResponse};
@@ -29,6 +30,9 @@ use core::time::Duration;
 use actix_web::http::header;
 use actix_web::test::TestRequest;
 
+use crate::graph::{Handler, child_offset};
+use crate::scope_set::str_eq;
+use crate::security::SecurityScopes;
 use crate::token::{Claims, JwtKeys, TokenConfig};
 
 /// The HS256 secret of [`token_config`]. Public: never use it outside tests.
@@ -115,4 +119,54 @@ pub fn bearer_request(token: &str) -> TestRequest {
 /// When `config`'s keys cannot sign.
 pub fn request_as(config: &TokenConfig, sub: &str, scopes: &[&str]) -> TestRequest {
     bearer_request(&mint(config, sub, scopes))
+}
+
+/// The [`SecurityScopes`] that a dependency receives under the `#[secured]` handler `H`, on
+/// the path through the dependencies named `path` (function names, the handler's child
+/// first); `&[]` names the handler itself. `None` when `H`'s tree has no such path.
+///
+/// It reads the table the requests read: the same `&'static` data, no allocation, usable
+/// in a `const`.
+///
+/// ```
+/// use actix_web::{get, HttpResponse};
+/// use scopes_runtime::{dependency, secured, testing, Security, SecurityScopes};
+///
+/// #[dependency(scopes = ["me"])]
+/// async fn current_user(scopes: SecurityScopes) -> &'static str {
+///     scopes.scope_str()
+/// }
+///
+/// #[secured(scopes = ["items"])]
+/// #[get("/items")]
+/// async fn items(user: Security<current_user>) -> HttpResponse {
+///     HttpResponse::Ok().body(*user)
+/// }
+///
+/// let seen = testing::security_scopes::<items>(&["current_user"]).unwrap();
+/// assert_eq!(seen.scopes(), ["items", "me"]);
+/// assert_eq!(seen.scope_str(), "items me");
+/// assert_eq!(testing::security_scopes::<items>(&[]).unwrap().scopes(), ["items"]);
+/// assert!(testing::security_scopes::<items>(&["nobody"]).is_none());
+/// ```
+pub const fn security_scopes<H: Handler>(path: &[&str]) -> Option<SecurityScopes> {
+    let mut node = H::INFO;
+    let mut row = 0;
+    let mut i = 0;
+    while i < path.len() {
+        let mut c = 0;
+        loop {
+            if c == node.children.len() {
+                return None;
+            }
+            if str_eq(node.children[c].name, path[i]) {
+                row += child_offset(node, c);
+                node = node.children[c];
+                break;
+            }
+            c += 1;
+        }
+        i += 1;
+    }
+    Some(H::PATHS[row])
 }
