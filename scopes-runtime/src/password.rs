@@ -13,8 +13,9 @@
 //! than the CPUs, at least one); the others wait, without blocking a worker, for a slot. A
 //! burst of logins therefore slows the logins down, not the rest of the API: with every CPU
 //! busy hashing, the workers would wait for a CPU on every request (on a 2-core machine, the
-//! p99 of `GET /status/` under a login burst goes from about 11x to 1-2x its idle value;
-//! see BENCHMARKS.md).
+//! p99 of `GET /status/` under a login burst went from 11.2x its idle value with four
+//! unbounded jobs to 1.4x with one; see BENCHMARKS.md). Logins then run one core's worth at
+//! a time there: about 4 per second at cost 12.
 //!
 //! [`hash`]: PasswordHasher::hash
 //! [`verify`]: PasswordHasher::verify
