@@ -56,7 +56,7 @@ impl Config {
             login_connections: 4,
             status_connections: 4,
             compile_sizes: vec![10, 100, 500],
-            compile_reps: 2,
+            compile_reps: 3,
             alloc_requests: 1000,
             fastapi: true,
         };
@@ -99,7 +99,7 @@ impl Config {
                 "-h" | "--help" => {
                     println!(
                         "cargo run -p bench --release -- [--quick] [--no-fastapi] [--only {}] \
-                         [--sizes 10,100,500] [--reps 2]",
+                         [--sizes 10,100,500] [--reps 3]",
                         PHASES.join(",")
                     );
                     std::process::exit(0);

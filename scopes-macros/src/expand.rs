@@ -203,10 +203,7 @@ fn handler(node: &Node) -> TokenStream {
             __scopes_req: #p::actix_web::HttpRequest,
             __scopes_payload: #p::actix_web::web::Payload,
         ) -> ::core::result::Result<#responder, #p::actix_web::Error> {
-            let __scopes_path = #p::Path::new(
-                <#name as #p::Handler>::PATHS,
-                <#name as #p::Handler>::NEEDS_CACHE,
-            );
+            let __scopes_path = <#name as #p::Handler>::ROOT;
             let __scopes_req = &__scopes_req;
             let __scopes_payload = &mut #p::take_payload(__scopes_payload);
             let __scopes_cache = &mut #p::Cache::new();
@@ -219,10 +216,10 @@ fn handler(node: &Node) -> TokenStream {
         #node_impl
 
         impl #p::Handler for #name {
-            const PATHS: &'static [#p::SecurityScopes] = #p::PathTable::<
+            const ROOT: #p::Path = #p::PathTable::<
                 #name,
                 { #p::tree_len(<#name as #p::Node>::INFO) },
-            >::ROWS;
+            >::ROOT;
         }
 
         #placement

@@ -4,7 +4,7 @@
 //! `#[secured]` and `#[dependency]` each emit a marker type implementing [`Node`], whose
 //! [`NodeInfo`] names its own scopes and its children. From a handler's `NodeInfo` the
 //! compiler builds, in a `const`, the scope union of every path of the handler's tree
-//! ([`Handler::PATHS`], in preorder: the handler, then each child's subtree in order). A
+//! ([`Handler::ROOT`], in preorder: the handler, then each child's subtree in order). A
 //! request walks that table with a [`Path`] (a `&'static` slice and a flag): resolving a
 //! child narrows the slice by an offset the compiler computed ([`child_offset`]), and
 //! [`Path::scopes`] copies two `&'static` references out of it.
@@ -22,7 +22,7 @@
 //!   expression; unions of plain sets stay as they are, and the check helper evaluates the
 //!   expression instead of a subset test.
 //! - *Router-level security*: a scope declared on a `web::scope` is one more set unioned
-//!   into the root of [`path_unions`]; nothing below changes.
+//!   into the root of [`unions`]; nothing below changes.
 //! - *Every route secured or explicitly public*: [`NodeInfo::routes`] already records what
 //!   the route macros register, so a test can compare the app's routes with the handlers'.
 
@@ -90,15 +90,16 @@ pub trait Handler: Node {
     const REQUIRED: &'static ScopeSet = &tree_union(Self::INFO, ScopeSet::EMPTY);
     /// [`Self::REQUIRED`] as a slice.
     const REQUIRED_SCOPES: &'static [&'static str] = Self::REQUIRED.as_slice();
+    /// Where a request for this handler starts: its row of the table of the scope unions of
+    /// every path of its tree, in preorder (`PathTable::<Self, { tree_len(Self::INFO) }>::ROOT`,
+    /// written by `#[secured]`).
+    const ROOT: Path;
     /// Whether some dependency occurs twice in the tree, so results must be cached per request.
-    const NEEDS_CACHE: bool = has_repeated_node(Self::INFO);
-    /// The scopes of every path of the handler's tree, in preorder (the handler's own first):
-    /// `PathTable::<Self, { tree_len(Self::INFO) }>::ROWS`, written by `#[secured]`.
-    const PATHS: &'static [SecurityScopes];
+    const NEEDS_CACHE: bool = Self::ROOT.caches();
 }
 
-/// Where a dependency is being resolved: the row of its path in the handler's
-/// [`Handler::PATHS`] table, followed by the rows of its subtree.
+/// Where a dependency is being resolved: the row of its path in its handler's table
+/// ([`Handler::ROOT`]), followed by the rows of its subtree.
 #[derive(Debug, Clone, Copy)]
 pub struct Path {
     rows: &'static [SecurityScopes],
@@ -108,13 +109,7 @@ pub struct Path {
 impl Path {
     /// The handler `H` itself.
     pub const fn root<H: Handler>() -> Self {
-        Self::new(H::PATHS, H::NEEDS_CACHE)
-    }
-
-    /// The root of the table `rows` (what [`Path::root`] reads; the macros write the
-    /// constants out rather than instantiate a function per handler).
-    pub const fn new(rows: &'static [SecurityScopes], cache: bool) -> Self {
-        Self { rows, cache }
+        H::ROOT
     }
 
     /// The path to the child whose subtree starts `offset` rows below this node
@@ -137,17 +132,41 @@ impl Path {
     }
 }
 
-/// The scope union of one path: the set, and its space-joined form.
+/// The table of a handler `H` whose tree has `N` nodes (`N` = [`tree_len`] of `H::INFO`,
+/// given by the macro: array lengths cannot depend on a generic parameter).
+pub struct PathTable<H, const N: usize>(PhantomData<fn() -> H>);
+
+impl<H: Node, const N: usize> PathTable<H, N> {
+    const UNIONS: &'static Unions<N> = &unions(H::INFO);
+    /// `H`'s [`Handler::ROOT`].
+    pub const ROOT: Path = Path {
+        rows: &rows(Self::UNIONS),
+        cache: Self::UNIONS.repeated,
+    };
+}
+
+/// The scope union of every path of a tree, in preorder, and whether a node occurs twice.
+pub struct Unions<const N: usize> {
+    rows: [PathUnion; N],
+    repeated: bool,
+}
+
+/// The scope union of one path: the set, its space-joined form, the node's identity and
+/// the row of its parent.
 #[derive(Debug, Clone, Copy)]
-pub struct PathUnion {
+struct PathUnion {
     set: ScopeSet,
     joined: ScopeStr,
+    node: &'static str,
+    parent: usize,
 }
 
 impl PathUnion {
     const EMPTY: Self = Self {
         set: ScopeSet::EMPTY,
         joined: ScopeSet::EMPTY.join(),
+        node: "",
+        parent: 0,
     };
 
     /// Appends `scope` to the set and to its joined form, unless the set holds it already.
@@ -163,48 +182,69 @@ impl PathUnion {
     }
 }
 
-/// The tables of a handler `H` whose tree has `N` nodes (`N` = [`tree_len`] of `H::INFO`,
-/// given by the macro: array lengths cannot depend on a generic parameter).
-pub struct PathTable<H, const N: usize>(PhantomData<fn() -> H>);
-
-impl<H: Node, const N: usize> PathTable<H, N> {
-    const UNIONS: &'static [PathUnion; N] = &path_unions(H::INFO);
-    /// The `SecurityScopes` of every path of `H`'s tree, in preorder.
-    pub const ROWS: &'static [SecurityScopes; N] = &rows(Self::UNIONS);
-}
-
-/// The scope union of every path of the tree under `node`, in preorder.
-pub const fn path_unions<const N: usize>(node: &NodeInfo) -> [PathUnion; N] {
-    let mut table = [PathUnion::EMPTY; N];
-    let filled = fill(node, &PathUnion::EMPTY, &mut table, 0);
+/// The [`Unions`] of the tree under `node`.
+pub const fn unions<const N: usize>(node: &NodeInfo) -> Unions<N> {
+    let mut rows = [PathUnion::EMPTY; N];
+    let filled = fill(node, &PathUnion::EMPTY, 0, &mut rows, 0);
     assert!(filled == N, "scopes: a path table of the wrong length");
-    table
+    let mut repeated = false;
+    let mut i = 1;
+    while i < N && !repeated {
+        let mut j = 0;
+        while j < i && !repeated {
+            repeated = str_eq(rows[i].node, rows[j].node);
+            j += 1;
+        }
+        i += 1;
+    }
+    Unions { rows, repeated }
 }
 
-const fn fill(node: &NodeInfo, parent: &PathUnion, table: &mut [PathUnion], at: usize) -> usize {
+const fn fill(
+    node: &NodeInfo,
+    parent: &PathUnion,
+    parent_row: usize,
+    rows: &mut [PathUnion],
+    at: usize,
+) -> usize {
     // The parent's union, and its joined form, extended by this node's own scopes.
     let mut row = *parent;
+    row.node = node.path;
+    row.parent = parent_row;
     let mut i = 0;
     while i < node.own.len() {
         row.push(node.own[i]);
         i += 1;
     }
-    table[at] = row;
+    rows[at] = row;
     let mut next = at + 1;
     let mut c = 0;
     while c < node.children.len() {
-        next = fill(node.children[c], &row, table, next);
+        next = fill(node.children[c], &row, at, rows, next);
         c += 1;
     }
     next
 }
 
-/// `SecurityScopes` reading each row of `unions`.
-const fn rows<const N: usize>(unions: &'static [PathUnion; N]) -> [SecurityScopes; N] {
+/// `SecurityScopes` reading each row of `unions`. A row that adds no scope to its parent's
+/// reuses the parent's, and a one-scope row's string is that scope: the compiler then
+/// checks fewer joined strings for UTF-8.
+const fn rows<const N: usize>(unions: &'static Unions<N>) -> [SecurityScopes; N] {
     let mut rows = [SecurityScopes::NONE; N];
     let mut i = 0;
     while i < N {
-        rows[i] = SecurityScopes::new(unions[i].set.as_slice(), unions[i].joined.as_str());
+        let row = &unions.rows[i];
+        let scopes = row.set.as_slice();
+        rows[i] = if i > 0 && scopes.len() == rows[row.parent].scopes().len() {
+            rows[row.parent]
+        } else {
+            let text = match scopes.len() {
+                0 => "",
+                1 => scopes[0],
+                _ => row.joined.as_str(),
+            };
+            SecurityScopes::new(scopes, text)
+        };
         i += 1;
     }
     rows
@@ -249,41 +289,4 @@ pub const fn tree_union(node: &NodeInfo, acc: ScopeSet) -> ScopeSet {
         i += 1;
     }
     acc
-}
-
-/// Whether some node occurs more than once in the tree under `node`.
-pub const fn has_repeated_node(node: &NodeInfo) -> bool {
-    let mut seen: [&str; MAX_TREE_NODES] = [""; MAX_TREE_NODES];
-    let (_, repeated) = collect(node, &mut seen, 0);
-    repeated
-}
-
-const fn collect(
-    node: &NodeInfo,
-    seen: &mut [&'static str; MAX_TREE_NODES],
-    len: usize,
-) -> (usize, bool) {
-    let mut i = 0;
-    while i < len {
-        if str_eq(seen[i], node.path) {
-            return (len, true);
-        }
-        i += 1;
-    }
-    assert!(
-        len < MAX_TREE_NODES,
-        "scopes: a handler's dependency tree has more than MAX_TREE_NODES (256) nodes"
-    );
-    seen[len] = node.path;
-    let mut len = len + 1;
-    let mut c = 0;
-    while c < node.children.len() {
-        let (new_len, repeated) = collect(node.children[c], seen, len);
-        if repeated {
-            return (new_len, true);
-        }
-        len = new_len;
-        c += 1;
-    }
-    (len, false)
 }

@@ -86,7 +86,7 @@
 //! Each macro emits a hidden marker type implementing [`graph::Node`], whose `const`
 //! description names its scopes and children. For each handler the compiler evaluates a
 //! `const` table holding the scope union of every path of its tree
-//! ([`graph::Handler::PATHS`]); a request walks it with a [`graph::Path`] (offsets the
+//! ([`graph::Handler::ROOT`]); a request walks it with a [`graph::Path`] (offsets the
 //! compiler computed), so it reads `&'static` data and allocates nothing for scopes, and
 //! each dependency's resolver is compiled once, not once per handler. `#[secured]` turns the
 //! handler into a wrapper that resolves its parameters in order; a dependency reached twice

@@ -188,14 +188,17 @@ pub struct ScopeStr {
 }
 
 impl ScopeStr {
-    /// Appends the bytes of `s`.
+    /// Appends the bytes of `s` (one copy: the compiler's const evaluator is slow byte by
+    /// byte).
     pub(crate) const fn push_str(&mut self, s: &str) {
         let bytes = s.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            self.push(bytes[i]);
-            i += 1;
-        }
+        assert!(
+            bytes.len() <= MAX_SCOPE_STR - self.len,
+            "scopes: a scope union is longer than MAX_SCOPE_STR (1024) bytes"
+        );
+        let (_, free) = self.buf.split_at_mut(self.len);
+        free.split_at_mut(bytes.len()).0.copy_from_slice(bytes);
+        self.len += bytes.len();
     }
 
     pub(crate) const fn push(&mut self, byte: u8) {

@@ -168,5 +168,5 @@ pub const fn security_scopes<H: Handler>(path: &[&str]) -> Option<SecurityScopes
         }
         i += 1;
     }
-    Some(H::PATHS[row])
+    Some(H::ROOT.child(row).scopes())
 }

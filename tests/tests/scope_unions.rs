@@ -101,3 +101,68 @@ async fn same_dependency_sees_the_union_of_each_path() {
         assert_eq!(body["scope_str"], scope_str, "{path}");
     }
 }
+
+// A tree with branches: `leaf` under two parents, each with scopes of its own, next to a
+// sibling that adds none.
+#[dependency(scopes = ["x"])]
+async fn leaf(scopes: SecurityScopes) -> &'static str {
+    scopes.scope_str()
+}
+
+#[dependency(scopes = ["l", "x"])]
+async fn left(seen: Security<leaf>, scopes: SecurityScopes) -> (&'static str, &'static str) {
+    (*seen, scopes.scope_str())
+}
+
+#[dependency(scopes = ["r"])]
+async fn right(seen: Security<leaf>) -> &'static str {
+    *seen
+}
+
+#[dependency]
+async fn plain(scopes: SecurityScopes) -> &'static str {
+    scopes.scope_str()
+}
+
+#[secured(scopes = ["h"])]
+#[get("/branches")]
+async fn branches(
+    l: Security<left>,
+    p: Security<plain>,
+    r: Security<right>,
+    scopes: SecurityScopes,
+) -> impl Responder {
+    HttpResponse::Ok().json(serde_json::json!({
+        "leaf_under_left": l.0,
+        "left": l.1,
+        "plain": *p,
+        "leaf_under_right": *r,
+        "handler": scopes.scope_str(),
+    }))
+}
+
+#[actix_web::test]
+async fn each_branch_of_a_tree_has_its_own_union() {
+    let app = test::init_service(App::new().service(branches)).await;
+    let req = test::TestRequest::get().uri("/branches").to_request();
+    let body: serde_json::Value = test::call_and_read_body_json(&app, req).await;
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "leaf_under_left": "h l x",
+            "left": "h l x",
+            "plain": "h",
+            "leaf_under_right": "h r x",
+            "handler": "h",
+        })
+    );
+    // The same table, read by name.
+    let at = |path: &[&str]| {
+        scopes_runtime::testing::security_scopes::<branches>(path).map(|s| s.scopes().to_vec())
+    };
+    assert_eq!(at(&["left", "leaf"]), Some(vec!["h", "l", "x"]));
+    assert_eq!(at(&["right", "leaf"]), Some(vec!["h", "r", "x"]));
+    assert_eq!(at(&["plain"]), Some(vec!["h"]));
+    assert_eq!(at(&["plain", "leaf"]), None);
+    const _: () = assert!(scopes_eq(required_scopes!(branches), &["h", "l", "x", "r"]));
+}
