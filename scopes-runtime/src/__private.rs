@@ -9,7 +9,7 @@ pub use crate::graph::{
     Handler, Node, NodeInfo, NodeKind, Path, PathTable, Route, child_offset, tree_len,
 };
 pub use crate::scope_set::ScopeSet;
-pub use crate::security::{Security, SecurityScopes};
+pub use crate::security::Security;
 
 use actix_web::{Error, FromRequest, HttpRequest, dev::Payload, web};
 
