@@ -130,10 +130,10 @@ fn dependency(node: &Node) -> TokenStream {
     }
 }
 
-/// A `#[secured]` handler: the user's fn moves inside a wrapper of the same name whose only
-/// extractors are the request and its payload; the wrapper resolves the parameters in order
-/// (decorator dependencies first) and calls it. Route macros below `#[secured]` then see the
-/// wrapper.
+/// A `#[secured]` handler: a wrapper of the same name whose only extractors are the request
+/// and its payload resolves the parameters in order (decorator dependencies first), then
+/// runs the user's fn, moved inside it (or, when that cannot change its meaning, just its
+/// body: see [`can_inline`]). Route macros below `#[secured]` then see the wrapper.
 fn handler(node: &Node) -> TokenStream {
     let func = &node.func;
     let name = &func.sig.ident;
@@ -159,18 +159,10 @@ fn handler(node: &Node) -> TokenStream {
     };
     let (lints, outer_attrs): (Vec<&Attribute>, Vec<&Attribute>) =
         func.attrs.iter().partition(|attr| is_lint(attr));
-    let call = if leaves_early(&func.block) {
-        // `return` and `?` must leave the user's function: keep it, and call it.
-        let mut inner = func.clone();
-        inner.attrs = lints.iter().map(|attr| (*attr).clone()).collect();
-        inner.vis = syn::Visibility::Inherited;
-        quote! {
-            #inner
-            ::core::result::Result::Ok(#name(#(#args),*).await)
-        }
-    } else {
-        // Otherwise its body runs in the wrapper, its parameters bound by `let`: one future
-        // per handler instead of two, which is less code to compile.
+    let call = if can_inline(func) {
+        // The body runs in the wrapper, its parameters bound by `let`: one future per handler
+        // instead of two, which is less code to compile. (`return` with the `Ok` after a
+        // body that never ends, e.g. `todo!()`, stays quiet.)
         let binds = func
             .sig
             .inputs
@@ -186,9 +178,17 @@ fn handler(node: &Node) -> TokenStream {
         let block = &func.block;
         quote! {
             #(#binds)*
-            #(#lints)*
             let __scopes_output = #block;
-            ::core::result::Result::Ok(__scopes_output)
+            #[allow(unreachable_code)]
+            return ::core::result::Result::Ok(__scopes_output);
+        }
+    } else {
+        let mut inner = func.clone();
+        inner.attrs = lints.iter().map(|attr| (*attr).clone()).collect();
+        inner.vis = syn::Visibility::Inherited;
+        quote! {
+            #inner
+            ::core::result::Result::Ok(#name(#(#args),*).await)
         }
     };
     let placement = (!node.route_macro).then(|| {
@@ -316,9 +316,46 @@ fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>, Vec<syn::
     (stmts, args)
 }
 
-/// Whether `body` has a `return` or a `?` of its own (not one inside a closure, an async
-/// block or a nested item), which would leave the function.
+/// Whether the handler's body can run in the wrapper with the same meaning as in its own
+/// function: no lint attributes (they would not cover the parameters' bindings), parameters
+/// that are plain names without attributes (so nothing is dropped in another order), and a
+/// body with no `return` or `?` of its own (they would leave the wrapper) and no macros but
+/// a few well-known ones (anything else may expand to `return`, or never end).
+fn can_inline(func: &ItemFn) -> bool {
+    let plain_params = func.sig.inputs.iter().all(|input| match input {
+        syn::FnArg::Typed(param) => {
+            param.attrs.is_empty()
+                && matches!(&*param.pat, syn::Pat::Ident(ident)
+                    if ident.by_ref.is_none() && ident.subpat.is_none())
+        }
+        syn::FnArg::Receiver(_) => false,
+    });
+    func.attrs
+        .iter()
+        .all(|attr| !is_lint(attr) && attr.style == syn::AttrStyle::Outer)
+        && plain_params
+        && !leaves_early(&func.block)
+}
+
+/// Whether `body` may leave its function early: a `return` or a `?` of its own (not one
+/// inside a closure, an async block or a nested item), or a macro call that is not one of a
+/// few known not to (whose tokens hold neither).
 fn leaves_early(body: &syn::Block) -> bool {
+    const KNOWN: &[&str] = &[
+        "format",
+        "vec",
+        "json",
+        "concat",
+        "stringify",
+        "matches",
+        "println",
+        "eprintln",
+        "trace",
+        "debug",
+        "info",
+        "warn",
+        "error",
+    ];
     struct Finder(bool);
     impl<'ast> syn::visit::Visit<'ast> for Finder {
         fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
@@ -327,10 +364,14 @@ fn leaves_early(body: &syn::Block) -> bool {
         fn visit_expr_try(&mut self, _: &'ast syn::ExprTry) {
             self.0 = true;
         }
-        // A macro's tokens are opaque: assume the worst.
         fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            let known = mac
+                .path
+                .segments
+                .last()
+                .is_some_and(|last| KNOWN.iter().any(|name| last.ident == name));
             let tokens = mac.tokens.to_string();
-            self.0 |= tokens.contains("return") || tokens.contains('?');
+            self.0 |= !known || tokens.contains("return") || tokens.contains('?');
         }
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
         fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}

@@ -24,6 +24,8 @@ pub trait Dependency: Node + Sized {
 
     /// Runs the dependency at `path` (from the handler down to and including this
     /// dependency), its own dependencies first, unless the request's cache holds its result.
+    /// Called by the code `#[secured]` and `#[dependency]` generate.
+    #[doc(hidden)]
     fn resolve(
         path: Path,
         req: &HttpRequest,

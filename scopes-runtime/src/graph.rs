@@ -113,17 +113,26 @@ impl Path {
     }
 
     /// The path to the child whose subtree starts `offset` rows below this node
-    /// ([`child_offset`], computed by the compiler).
+    /// ([`child_offset`], computed by the compiler). Past the table's end (only for an
+    /// offset that is not the compiler's), an empty path.
+    #[doc(hidden)]
     pub const fn child(self, offset: usize) -> Self {
+        let rows = match self.rows.split_at_checked(offset) {
+            Some((_, rows)) => rows,
+            None => &[],
+        };
         Self {
-            rows: self.rows.split_at(offset).1,
+            rows,
             cache: self.cache,
         }
     }
 
-    /// The union of the scopes along this path, handler first.
+    /// The union of the scopes along this path, handler first (none for an empty path).
     pub const fn scopes(self) -> SecurityScopes {
-        self.rows[0]
+        match self.rows.first() {
+            Some(row) => *row,
+            None => SecurityScopes::NONE,
+        }
     }
 
     /// Whether dependency results are cached for this request (see [`Handler::NEEDS_CACHE`]).

@@ -96,16 +96,20 @@ pub fn set_max_concurrent(n: NonZeroUsize) -> bool {
 async fn run_bcrypt<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, bcrypt::BcryptError> + Send + 'static,
 ) -> Result<T, PasswordError> {
-    // The semaphore is never closed: `acquire` cannot fail.
-    let _slot = slots()
+    // The semaphore is never closed: `acquire` cannot fail. The slot goes with the job, so
+    // that it stays taken while bcrypt runs even if this request is dropped meanwhile.
+    let slot = slots()
         .1
         .acquire()
         .await
         .map_err(|_| PasswordError::Blocking)?;
-    web::block(f)
-        .await
-        .map_err(|_| PasswordError::Blocking)?
-        .map_err(PasswordError::Bcrypt)
+    web::block(move || {
+        let _slot = slot;
+        f()
+    })
+    .await
+    .map_err(|_| PasswordError::Blocking)?
+    .map_err(PasswordError::Bcrypt)
 }
 
 impl PasswordHasher {

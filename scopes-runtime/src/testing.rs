@@ -123,7 +123,9 @@ pub fn request_as(config: &TokenConfig, sub: &str, scopes: &[&str]) -> TestReque
 
 /// The [`SecurityScopes`] that a dependency receives under the `#[secured]` handler `H`, on
 /// the path through the dependencies named `path` (function names, the handler's child
-/// first); `&[]` names the handler itself. `None` when `H`'s tree has no such path.
+/// first); `&[]` names the handler itself. `None` when `H`'s tree has no such path. Where a
+/// node has two children of the same name (a decorator and a parameter, or functions of
+/// different modules), the first one (decorators first, then parameters in order) is taken.
 ///
 /// It reads the table the requests read: the same `&'static` data, no allocation, usable
 /// in a `const`.
