@@ -161,8 +161,8 @@ fn handler(node: &Node) -> TokenStream {
         func.attrs.iter().partition(|attr| is_lint(attr));
     let call = if can_inline(func) {
         // The body runs in the wrapper, its parameters bound by `let`: one future per handler
-        // instead of two, which is less code to compile. (`return` with the `Ok` after a
-        // body that never ends, e.g. `todo!()`, stays quiet.)
+        // instead of two, which is less code to compile. (The `Ok` after a body that never
+        // ends, such as an endless `loop`, is unreachable: allowed.)
         let binds = func
             .sig
             .inputs

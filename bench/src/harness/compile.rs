@@ -28,23 +28,16 @@ pub(crate) struct CrateTimes {
 
 impl CrateTimes {
     pub(crate) fn dsl_s(&self) -> f64 {
-        median(
-            &self
-                .dsl
-                .iter()
-                .map(Duration::as_secs_f64)
-                .collect::<Vec<_>>(),
-        )
+        median_s(&self.dsl)
     }
     pub(crate) fn hand_s(&self) -> f64 {
-        median(
-            &self
-                .hand
-                .iter()
-                .map(Duration::as_secs_f64)
-                .collect::<Vec<_>>(),
-        )
+        median_s(&self.hand)
     }
+}
+
+/// The median of `times`, in seconds.
+fn median_s(times: &[Duration]) -> f64 {
+    median(&times.iter().map(Duration::as_secs_f64).collect::<Vec<_>>())
 }
 
 /// The phase's results.
