@@ -15,20 +15,10 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::test::TestRequest;
 use actix_web::{App, HttpRequest, test, web};
+use bench::paths::{ITEMS_PATH, resolve_token};
 use criterion::{BatchSize, Criterion};
 use demo_app::app::AppState;
-use demo_app::handlers::read_own_items;
-use scopes_runtime::__private::{Node, Path, child_offset};
 use scopes_runtime::{BearerToken, ErrorStyle, JwtKeys, TokenConfig, VerifiedToken};
-
-/// Where a request resolves `get_current_active_user` (the first child of
-/// `read_own_items`), whose scopes are `items me`: `items me`.
-const ITEMS_PATH: Path =
-    Path::root::<read_own_items>().child(child_offset(<read_own_items as Node>::INFO, 0));
-const _: () = assert!(scopes_runtime::scope_set::scopes_eq(
-    ITEMS_PATH.scopes().scopes(),
-    &["items", "me"]
-));
 
 fn request(tokens: &TokenConfig, token: &str) -> HttpRequest {
     TestRequest::get()
@@ -154,6 +144,13 @@ fn micro(c: &mut Criterion) {
     let mut group = c.benchmark_group("verify");
     group.bench_function("token_config_verify", |b| {
         b.iter(|| tokens.verify(black_box(&token)))
+    });
+    group.bench_function("graph_node", |b| {
+        b.iter_batched(
+            || request(&tokens, &token),
+            |req| resolve_token(&req),
+            BatchSize::SmallInput,
+        )
     });
     group.bench_function("authenticate_first_in_request", |b| {
         b.iter_batched(

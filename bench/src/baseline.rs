@@ -8,7 +8,7 @@
 //! security is written:
 //!
 //! - demo-app: `#[secured]` / `#[dependency]` / `Security<..>`, scopes unioned by the
-//!   compiler, the token verified by [`scopes_runtime::VerifiedToken`];
+//!   compiler, the token a node of the graph (`Security<VerifiedToken>`);
 //! - [`configure_handwritten`]: `get_current_user` and `get_current_active_user` as plain
 //!   functions called explicitly by each handler with a scope list written by hand, the
 //!   token read by [`BearerToken::from_headers`] and decoded by [`TokenConfig::verify`]
@@ -153,9 +153,9 @@ pub fn configure_handwritten(cfg: &mut web::ServiceConfig, tokens: TokenConfig) 
     fallback(cfg);
 }
 
-/// `GET /users/me/items/` by hand on the runtime's [`VerifiedToken`] extractor (which
-/// keeps the verified claims in the request for later dependencies) instead of
-/// [`TokenConfig::verify`]: what demo-app's dependencies use, without the DSL.
+/// `GET /users/me/items/` by hand on the runtime's [`VerifiedToken`] extractor instead of
+/// [`TokenConfig::verify`]: what sharing the verified claims through the request's
+/// extensions (for later readers) costs.
 #[get("/users/me/items/")]
 async fn read_own_items_verified(
     token: Result<VerifiedToken, scopes_runtime::AuthError>,

@@ -1,11 +1,13 @@
 //! The benchmark suite of the `scopes` workspace (`cargo run -p bench --release`).
 //!
 //! The library holds what the harness, the servers and the criterion benches share: the
-//! hand-written baseline app and the no-auth ceiling ([`baseline`]), and the fixed secret
+//! hand-written baseline app and the no-auth ceiling ([`baseline`]), the rows of demo-app's
+//! table that the pieces are measured at ([`paths`]), and the fixed secret
 //! the bench signs tokens with ([`SECRET_KEY`]). The harness itself is the `bench` binary;
 //! see `BENCHMARKS.md` at the workspace root for what it measures and the latest figures.
 
 pub mod baseline;
+pub mod paths;
 
 /// The tutorial's HS256 secret: tokens minted with it are accepted by demo-app, the
 /// hand-written baseline and the FastAPI original alike.

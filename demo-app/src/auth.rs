@@ -40,12 +40,9 @@ pub struct TokenLifetime(pub Duration);
 #[dependency]
 pub async fn get_current_user(
     security_scopes: SecurityScopes,
-    req: HttpRequest,
+    token: Security<VerifiedToken>,
     db: web::Data<UserDb>,
 ) -> Result<User, AuthError> {
-    let token = VerifiedToken::authenticate(&req, security_scopes).inspect_err(|error| {
-        tracing::info!(reason = ?error.kind(), "authentication failed");
-    })?;
     let Some(user) = db.get(token.sub()) else {
         tracing::info!(reason = "unknown subject", "authentication failed");
         return Err(token.credentials_error(security_scopes));

@@ -245,6 +245,7 @@ fn node_impl(node: &Node, marker: &TokenStream) -> TokenStream {
         }));
     let children = children.map(|dep| quote_spanned!(dep.span()=> <#dep as #p::Node>::INFO));
     let decorators = node.decorators.len();
+    let opaque = node.opaque();
     let routes = node.routes.iter().map(|route| {
         let method = &route.method;
         let path = &route.path;
@@ -260,6 +261,7 @@ fn node_impl(node: &Node, marker: &TokenStream) -> TokenStream {
                 children: &[#(#children),*],
                 decorators: #decorators,
                 routes: &[#(#routes),*],
+                opaque: #opaque,
             };
         }
 
@@ -303,7 +305,7 @@ fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>, Vec<syn::
         let (value, span) = match &param.kind {
             ParamKind::Dependency(dep) => (resolve(dep), dep.span()),
             ParamKind::SecurityScopes => (quote!(#p::Path::scopes(__scopes_path)), ty.span()),
-            ParamKind::Extractor => (
+            ParamKind::Extractor { .. } => (
                 quote_spanned! {ty.span()=>
                     #p::extract::<#ty>(__scopes_req, __scopes_payload).await?
                 },

@@ -41,6 +41,19 @@ pub(crate) struct Node {
     pub(crate) func: ItemFn,
 }
 
+impl Node {
+    /// Whether the node takes an extractor that may read the request's extensions: anything
+    /// but `Security`, `SecurityScopes` and actix-web's `Data`, `Path`, `Query`, `Json`,
+    /// `Form` and `Header`. Recognised by name, so a type of the user's under one of those
+    /// names is taken for actix-web's; that only costs a token verified twice in a request
+    /// that also reads it through the request.
+    pub(crate) fn opaque(&self) -> bool {
+        self.params
+            .iter()
+            .any(|param| matches!(param.kind, ParamKind::Extractor { opaque: true }))
+    }
+}
+
 /// One parameter of the user's function.
 pub(crate) struct Param {
     pub(crate) ty: Type,
@@ -53,8 +66,9 @@ pub(crate) enum ParamKind {
     Dependency(syn::Path),
     /// `SecurityScopes`: the union of the path down to this node.
     SecurityScopes,
-    /// Any other type: an actix-web extractor.
-    Extractor,
+    /// Any other type: an actix-web extractor; `opaque` unless it is one of actix-web's
+    /// extractors that run no code of the user's on the request (see [`Node::opaque`]).
+    Extractor { opaque: bool },
 }
 
 /// A dependency's return type.

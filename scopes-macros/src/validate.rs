@@ -115,6 +115,9 @@ fn scopes(literals: Vec<syn::LitStr>, errors: &mut Errors) -> Vec<Scope> {
     scopes
 }
 
+/// actix-web's extractors that run no code of the user's with the request.
+const TRANSPARENT_EXTRACTORS: [&str; 6] = ["Data", "Path", "Query", "Json", "Form", "Header"];
+
 fn param(ty: &Type, errors: &mut Errors) -> Option<Param> {
     let kind = match ty {
         Type::Path(path) if path.qself.is_none() => match path.path.segments.last() {
@@ -124,7 +127,11 @@ fn param(ty: &Type, errors: &mut Errors) -> Option<Param> {
             Some(last) if last.ident == "SecurityScopes" && last.arguments.is_none() => {
                 ParamKind::SecurityScopes
             }
-            _ => ParamKind::Extractor,
+            Some(last) => ParamKind::Extractor {
+                opaque: !(matches!(last.arguments, PathArguments::AngleBracketed(_))
+                    && TRANSPARENT_EXTRACTORS.iter().any(|name| last.ident == name)),
+            },
+            None => ParamKind::Extractor { opaque: true },
         },
         Type::ImplTrait(_) => {
             errors.spanned(
@@ -133,7 +140,7 @@ fn param(ty: &Type, errors: &mut Errors) -> Option<Param> {
             );
             return None;
         }
-        _ => ParamKind::Extractor,
+        _ => ParamKind::Extractor { opaque: true },
     };
     Some(Param {
         ty: ty.clone(),

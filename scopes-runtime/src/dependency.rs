@@ -11,8 +11,8 @@ use crate::security::Security;
 
 /// An async function marked `#[dependency]`, usable as `Security<f>` or `Depends<f>`.
 ///
-/// Implemented by the macro on a hidden marker type named like the function; not meant to
-/// be implemented by hand.
+/// Implemented by the macro on a hidden marker type named like the function, and by the
+/// runtime's [`VerifiedToken`](crate::VerifiedToken); not meant to be implemented by hand.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a dependency",
     label = "not a `#[dependency]`",

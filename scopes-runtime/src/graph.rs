@@ -51,6 +51,11 @@ pub struct NodeInfo {
     pub decorators: usize,
     /// The routes the handler is registered under by an actix-web route macro.
     pub routes: &'static [Route],
+    /// Whether the node takes an extractor that may run code reading the request (any but
+    /// actix-web's `Data`, `Path`, `Query`, `Json`, `Form` and `Header`, e.g. `HttpRequest`):
+    /// code the compiler cannot see, which may read what a dependency shares through the
+    /// request's extensions.
+    pub opaque: bool,
 }
 
 /// The kind of a graph node.
@@ -104,6 +109,7 @@ pub trait Handler: Node {
 pub struct Path {
     rows: &'static [SecurityScopes],
     cache: bool,
+    opaque: bool,
 }
 
 impl Path {
@@ -121,10 +127,7 @@ impl Path {
             Some((_, rows)) => rows,
             None => &[],
         };
-        Self {
-            rows,
-            cache: self.cache,
-        }
+        Self { rows, ..self }
     }
 
     /// The union of the scopes along this path, handler first (none for an empty path).
@@ -139,6 +142,12 @@ impl Path {
     pub const fn caches(self) -> bool {
         self.cache
     }
+
+    /// Whether some node of the handler's tree is [`NodeInfo::opaque`]: a result shared
+    /// through the request's extensions may then be read by code the compiler cannot see.
+    pub const fn opaque(self) -> bool {
+        self.opaque
+    }
 }
 
 /// The table of a handler `H` whose tree has `N` nodes (`N` = [`tree_len`] of `H::INFO`,
@@ -151,13 +160,16 @@ impl<H: Node, const N: usize> PathTable<H, N> {
     pub const ROOT: Path = Path {
         rows: &rows(Self::UNIONS),
         cache: Self::UNIONS.repeated,
+        opaque: Self::UNIONS.opaque,
     };
 }
 
-/// The scope union of every path of a tree, in preorder, and whether a node occurs twice.
+/// The scope union of every path of a tree, in preorder, whether a node occurs twice and
+/// whether some node is [`NodeInfo::opaque`].
 pub struct Unions<const N: usize> {
     rows: [PathUnion; N],
     repeated: bool,
+    opaque: bool,
 }
 
 /// The scope union of one path: the set, its space-joined form, the node's identity and
@@ -167,6 +179,7 @@ struct PathUnion {
     set: ScopeSet,
     joined: ScopeStr,
     node: &'static str,
+    opaque: bool,
     parent: usize,
 }
 
@@ -175,6 +188,7 @@ impl PathUnion {
         set: ScopeSet::EMPTY,
         joined: ScopeSet::EMPTY.join(),
         node: "",
+        opaque: false,
         parent: 0,
     };
 
@@ -197,6 +211,7 @@ pub const fn unions<const N: usize>(node: &NodeInfo) -> Unions<N> {
     let filled = fill(node, &PathUnion::EMPTY, 0, &mut rows, 0);
     assert!(filled == N, "scopes: a path table of the wrong length");
     let mut repeated = false;
+    let mut opaque = false;
     let mut i = 1;
     while i < N && !repeated {
         let mut j = 0;
@@ -206,7 +221,16 @@ pub const fn unions<const N: usize>(node: &NodeInfo) -> Unions<N> {
         }
         i += 1;
     }
-    Unions { rows, repeated }
+    let mut i = 0;
+    while i < N && !opaque {
+        opaque = rows[i].opaque;
+        i += 1;
+    }
+    Unions {
+        rows,
+        repeated,
+        opaque,
+    }
 }
 
 const fn fill(
@@ -219,6 +243,7 @@ const fn fill(
     // The parent's union, and its joined form, extended by this node's own scopes.
     let mut row = *parent;
     row.node = node.path;
+    row.opaque = node.opaque;
     row.parent = parent_row;
     let mut i = 0;
     while i < node.own.len() {

@@ -50,7 +50,7 @@
 //! - [`OAuth2PasswordRequestForm`] (and its strict variant): the token endpoint's form, with
 //!   FastAPI's 422 errors.
 //! - [`TokenConfig`], [`JwtKeys`], [`Claims`], [`VerifiedToken`]: issuing and verifying JWTs,
-//!   once per request.
+//!   once per request; `Security<VerifiedToken>` is the token as a node of the graph.
 //! - [`PasswordHasher`]: bcrypt on the blocking pool, with a dummy hash for unknown users.
 //! - [`AuthError`]: the rejections, in the tutorial's or RFC 6750's [`ErrorStyle`].
 //! - [`testing`]: tokens and requests for applications' tests.
@@ -58,8 +58,7 @@
 //!   operation's security in a utoipa OpenAPI document from the same compile-time graph.
 //!
 //! ```
-//! use actix_web::{web, HttpRequest};
-//! use scopes_runtime::{dependency, AuthError, SecurityScopes, VerifiedToken};
+//! use scopes_runtime::{dependency, AuthError, Security, SecurityScopes, VerifiedToken};
 //!
 //! #[derive(Clone)]
 //! struct User {
@@ -73,9 +72,8 @@
 //! #[dependency]
 //! async fn get_current_user(
 //!     security_scopes: SecurityScopes,
-//!     req: HttpRequest,
+//!     token: Security<VerifiedToken>,
 //! ) -> Result<User, AuthError> {
-//!     let token = VerifiedToken::authenticate(&req, security_scopes)?;
 //!     let user = get_user(token.sub()).ok_or_else(|| token.credentials_error(security_scopes))?;
 //!     token.require_scopes(security_scopes)?;
 //!     Ok(user)

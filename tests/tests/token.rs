@@ -517,7 +517,7 @@ fn refuses_bad_keys_with_clear_errors() {
 
 #[dependency]
 async fn first(token: VerifiedToken) -> usize {
-    token.claims() as *const Claims as usize
+    at(&token)
 }
 
 #[dependency(scopes = ["me"])]
@@ -526,14 +526,13 @@ async fn second(
     scopes: SecurityScopes,
 ) -> Result<usize, scopes_runtime::AuthError> {
     let token = VerifiedToken::authenticate(&req, scopes)?;
-    Ok(token.claims() as *const Claims as usize)
+    Ok(at(&token))
 }
 
 #[secured]
 #[get("/twice")]
 async fn twice(a: Security<first>, b: Security<second>, c: VerifiedToken) -> impl Responder {
-    let c = c.claims() as *const Claims as usize;
-    HttpResponse::Ok().json(*a == *b && *b == c)
+    HttpResponse::Ok().json(*a == *b && *b == at(&c))
 }
 
 #[actix_web::test]
@@ -559,6 +558,119 @@ async fn verifies_a_token_once_per_request() {
     assert_eq!(res.status(), 401);
     let body: serde_json::Value = atest::read_body_json(res).await;
     assert_eq!(body, json!({"detail": "Could not validate credentials"}));
+}
+
+// --- the token as a node of the graph -------------------------------------------------
+
+/// The address of the claims a reader got: equal addresses are one verification.
+fn at(token: &VerifiedToken) -> usize {
+    token.claims() as *const Claims as usize
+}
+
+#[dependency]
+async fn graph_reader(token: Security<VerifiedToken>) -> usize {
+    at(&token)
+}
+
+#[dependency(scopes = ["me"])]
+async fn me_reader(token: Security<VerifiedToken>) -> usize {
+    at(&token)
+}
+
+#[dependency(scopes = ["items"])]
+async fn items_reader(scopes: SecurityScopes, token: Security<VerifiedToken>) -> usize {
+    assert_eq!(scopes.scopes(), ["me", "items"]);
+    at(&token)
+}
+
+/// Only graph readers, one of them: nothing to share.
+#[secured(scopes = ["items"])]
+#[get("/graph")]
+async fn graph_only(a: Security<graph_reader>, db: web::Data<u8>) -> impl Responder {
+    HttpResponse::Ok().json((*a != 0, **db))
+}
+
+/// The token under two scope unions (`me`, then `me items`): the graph's cache is keyed by
+/// union, so the request's extensions carry the one verification across.
+#[secured]
+#[get("/graph/unions")]
+async fn two_unions(a: Security<me_reader>, b: Security<items_under_me>) -> impl Responder {
+    HttpResponse::Ok().json(*a == *b)
+}
+
+#[dependency(scopes = ["me"])]
+async fn items_under_me(b: Security<items_reader>) -> usize {
+    *b
+}
+
+/// A graph reader and an extractor: the extractor's code is out of the compiler's sight, so
+/// the graph's verification is shared with it through the request.
+#[secured]
+#[get("/graph/extractor")]
+async fn graph_and_extractor(a: Security<graph_reader>, c: VerifiedToken) -> impl Responder {
+    HttpResponse::Ok().json(*a == at(&c))
+}
+
+#[test]
+fn the_compiler_knows_which_trees_only_the_graph_reads() {
+    use scopes_runtime::graph::Handler;
+    assert!(
+        !<graph_only as Handler>::ROOT.opaque(),
+        "`web::Data` runs no user code"
+    );
+    assert!(!<graph_only as Handler>::ROOT.caches());
+    assert!(<graph_and_extractor as Handler>::ROOT.opaque());
+    assert!(<two_unions as Handler>::ROOT.caches());
+    assert!(
+        <twice as Handler>::ROOT.opaque(),
+        "`HttpRequest` reaches anything"
+    );
+}
+
+#[actix_web::test]
+async fn the_token_as_a_graph_node() {
+    let config = config();
+    let app = atest::init_service(
+        App::new()
+            .app_data(web::Data::new(config.clone()))
+            .app_data(web::Data::new(7u8))
+            .service(graph_only)
+            .service(two_unions)
+            .service(graph_and_extractor),
+    )
+    .await;
+    let get = |uri: &str, scopes: &[&str]| {
+        testing::request_as(&config, "a", scopes)
+            .uri(uri)
+            .to_request()
+    };
+    let body: serde_json::Value =
+        atest::call_and_read_body_json(&app, get("/graph", &["items"])).await;
+    assert_eq!(body, json!([true, 7]));
+    for uri in ["/graph/unions", "/graph/extractor"] {
+        let same: bool = atest::call_and_read_body_json(&app, get(uri, &[])).await;
+        assert!(
+            same,
+            "{uri}: every reader shares the claims of one verification"
+        );
+    }
+
+    // Refusals name the scopes of the node's path, like `VerifiedToken::authenticate`.
+    let req = testing::bearer_request("bad.token.here")
+        .uri("/graph")
+        .to_request();
+    let res = atest::call_service(&app, req).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(
+        res.headers().get("www-authenticate").unwrap(),
+        "Bearer scope=\"items\""
+    );
+    let body: serde_json::Value = atest::read_body_json(res).await;
+    assert_eq!(body, json!({"detail": "Could not validate credentials"}));
+    // No credentials: FastAPI's `OAuth2PasswordBearer` answer, before any scope.
+    let res = atest::call_service(&app, atest::TestRequest::get().uri("/graph").to_request()).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.headers().get("www-authenticate").unwrap(), "Bearer");
 }
 
 #[actix_web::test]

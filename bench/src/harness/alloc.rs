@@ -14,21 +14,11 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::test::{self, TestRequest};
 use actix_web::{App, web};
 use allocation_counter::{AllocationInfo, measure};
+use bench::paths::{ITEMS_PATH, resolve_token};
 use demo_app::app::AppState;
-use demo_app::handlers::read_own_items;
-use scopes_runtime::__private::{Node, Path, child_offset};
 use scopes_runtime::{BearerToken, ErrorStyle, VerifiedToken};
 
 use crate::Ctx;
-
-/// Where a request resolves `get_current_active_user` (the first child of
-/// `read_own_items`), whose scopes are `items me`.
-const ITEMS_PATH: Path =
-    Path::root::<read_own_items>().child(child_offset(<read_own_items as Node>::INFO, 0));
-const _: () = assert!(scopes_runtime::scope_set::scopes_eq(
-    ITEMS_PATH.scopes().scopes(),
-    &["items", "me"]
-));
 
 /// Polls `fut` to completion on this thread (the measured futures never wait on I/O).
 fn complete<F: Future>(fut: F) -> Result<F::Output, String> {
@@ -163,9 +153,16 @@ fn pieces(ctx: &Ctx) -> Result<Vec<PieceAllocs>, String> {
         },
     ));
     let req = request();
+    out.push(piece(
+        "`Security<VerifiedToken>` as demo-app's graph resolves it (parse, verify)",
+        || {
+            std::hint::black_box(resolve_token(&req));
+        },
+    ));
+    let req = request();
     let scopes = std::hint::black_box(ITEMS_PATH).scopes();
     out.push(piece(
-        "`VerifiedToken::authenticate` (first call in a request: parse, verify, cache)",
+        "`VerifiedToken::authenticate` (first call in a request: parse, verify, keep in the request)",
         || {
             let _ = std::hint::black_box(VerifiedToken::authenticate(&req, scopes));
         },

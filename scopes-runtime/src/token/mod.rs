@@ -6,9 +6,11 @@
 //!   are read from, size cap). It [`issue`](TokenConfig::issue)s and
 //!   [`verify`](TokenConfig::verify)s tokens.
 //! - [`Claims`]: the typed claims.
-//! - [`VerifiedToken`]: the extractor (and [`VerifiedToken::authenticate`] helper) that reads
-//!   the bearer token, verifies it with the [`TokenConfig`] in app data, and caches the
-//!   outcome in the request's extensions so a token is verified at most once per request.
+//! - [`VerifiedToken`]: the bearer token verified with the [`TokenConfig`] in app data, at
+//!   most once per request: a node of the dependency graph (`Security<VerifiedToken>`), which
+//!   the graph shares between its readers, or an extractor (and the
+//!   [`VerifiedToken::authenticate`] helper) that keeps the outcome in the request's
+//!   extensions for later readers.
 //!
 //! Verification is strict: the header's `alg` must be the configured one (so `none` and
 //! algorithm confusion are rejected), keys never come from `kid`/`jku`/`x5u`/`jwk`

@@ -10,8 +10,13 @@ use serde::Serialize;
 
 use super::{Claims, TokenConfig, TokenError};
 use crate::bearer::BearerToken;
+use crate::cache::Cache;
+use crate::dependency::Dependency;
 use crate::error::{AuthError, ErrorStyle};
+use crate::graph::{Node, NodeInfo, NodeKind, Path};
+use crate::security::Security;
 use crate::security::SecurityScopes;
+use core::future::Future;
 
 /// The tutorial's `/token` response: `{"access_token": "…", "token_type": "bearer"}`.
 ///
@@ -46,17 +51,25 @@ impl TokenResponse {
 /// The verified claims of this request's bearer token.
 ///
 /// The token is verified with the [`TokenConfig`] in app data at most once per request,
-/// however many dependencies ask: the outcome is cached in the request's extensions.
-/// Errors answer in the [`ErrorStyle`] of the app's
-/// [`OAuth2PasswordBearer`](crate::OAuth2PasswordBearer).
+/// however many dependencies ask. Errors answer in the [`ErrorStyle`] of the app's
+/// [`OAuth2PasswordBearer`](crate::OAuth2PasswordBearer). It is read in one of three ways:
 ///
-/// As an extractor its errors carry no `scope="…"`; a dependency that receives
-/// [`SecurityScopes`] calls [`VerifiedToken::authenticate`] instead, which is FastAPI's
-/// tutorial `get_current_user` up to the user lookup:
+/// - as a node of the dependency graph, `Security<VerifiedToken>` (FastAPI's
+///   `Depends(oauth2_scheme)`): its errors name the scopes of its path in
+///   `WWW-Authenticate`, like the tutorial's `credentials_exception`. The graph shares it
+///   between the dependencies that read it, so it costs nothing beyond the verification
+///   unless some node of the handler's tree takes an extractor whose code the compiler cannot
+///   see ([`NodeInfo::opaque`](crate::graph::NodeInfo::opaque), e.g. an `HttpRequest`): then
+///   it is also kept in the request's extensions, for the two ways below;
+/// - as an extractor: its errors carry no `scope="…"`;
+/// - with [`VerifiedToken::authenticate`], from a dependency that has the request.
+///
+/// The last two keep the outcome in the request's extensions, and read it from there when an
+/// earlier reader did.
 ///
 /// ```
-/// use actix_web::{web, HttpRequest};
-/// use scopes_runtime::{dependency, AuthError, SecurityScopes, VerifiedToken};
+/// use actix_web::web;
+/// use scopes_runtime::{dependency, AuthError, Security, SecurityScopes, VerifiedToken};
 ///
 /// #[derive(Clone)]
 /// struct User {
@@ -70,13 +83,13 @@ impl TokenResponse {
 ///     }
 /// }
 ///
+/// // FastAPI's tutorial `get_current_user`.
 /// #[dependency]
 /// async fn get_current_user(
 ///     security_scopes: SecurityScopes,
-///     req: HttpRequest,
+///     token: Security<VerifiedToken>,
 ///     db: web::Data<Db>,
 /// ) -> Result<User, AuthError> {
-///     let token = VerifiedToken::authenticate(&req, security_scopes)?;
 ///     let user = db.get(token.sub()).ok_or_else(|| token.credentials_error(security_scopes))?;
 ///     token.require_scopes(security_scopes)?;
 ///     Ok(user)
@@ -84,8 +97,17 @@ impl TokenResponse {
 /// ```
 #[derive(Debug, Clone)]
 pub struct VerifiedToken {
-    claims: Arc<Claims>,
+    claims: Held,
     style: ErrorStyle,
+}
+
+/// The claims: this reader's own (kept inline: boxing them would cost the allocation that not
+/// sharing saves), or shared through the request's extensions.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+enum Held {
+    Owned(Claims),
+    Shared(Arc<Claims>),
 }
 
 /// The outcome of verifying this request's token, kept in its extensions.
@@ -94,7 +116,8 @@ struct Verified(Result<Arc<Claims>, TokenError>);
 
 impl VerifiedToken {
     /// Reads and verifies `req`'s bearer token; errors name `scopes` in
-    /// `WWW-Authenticate` (the tutorial's `credentials_exception`).
+    /// `WWW-Authenticate` (the tutorial's `credentials_exception`). For a dependency that
+    /// needs the request anyway; otherwise take `Security<VerifiedToken>`.
     ///
     /// ```
     /// use actix_web::HttpRequest;
@@ -106,15 +129,16 @@ impl VerifiedToken {
     /// }
     /// ```
     pub fn authenticate(req: &HttpRequest, scopes: SecurityScopes) -> Result<Self, AuthError> {
-        Self::verify_request(req).map_err(|e| e.with_scopes(scopes))
+        Self::verify_request(req, Share::Always).map_err(|e| e.with_scopes(scopes))
     }
 
-    /// Reads and verifies `req`'s bearer token (what the extractor does).
-    fn verify_request(req: &HttpRequest) -> Result<Self, AuthError> {
+    /// Reads and verifies `req`'s bearer token, unless an earlier reader in this request did;
+    /// keeps the outcome in the request's extensions as `share` says.
+    fn verify_request(req: &HttpRequest, share: Share) -> Result<Self, AuthError> {
         let style = ErrorStyle::of(req);
         let cached = req.extensions().get::<Verified>().cloned();
         let outcome = match cached {
-            Some(Verified(outcome)) => outcome,
+            Some(Verified(outcome)) => outcome.map(Held::Shared),
             None => {
                 let bearer = BearerToken::from_headers(req)?;
                 let Some(config) = TokenConfig::of(req) else {
@@ -126,12 +150,18 @@ impl VerifiedToken {
                         "Internal Server Error",
                     ));
                 };
-                let outcome = config.verify(bearer.as_str()).map(Arc::new);
+                let outcome = config.verify(bearer.as_str());
                 if let Err(e) = &outcome {
                     tracing::debug!(error = %e, "bearer token refused");
                 }
-                req.extensions_mut().insert(Verified(outcome.clone()));
-                outcome
+                match share {
+                    Share::Always => {
+                        let outcome = outcome.map(Arc::new);
+                        req.extensions_mut().insert(Verified(outcome.clone()));
+                        outcome.map(Held::Shared)
+                    }
+                    Share::Never => outcome.map(Held::Owned),
+                }
             }
         };
         match outcome {
@@ -149,7 +179,10 @@ impl VerifiedToken {
     /// }
     /// ```
     pub fn claims(&self) -> &Claims {
-        &self.claims
+        match &self.claims {
+            Held::Owned(claims) => claims,
+            Held::Shared(claims) => claims,
+        }
     }
 
     /// The subject (`sub`).
@@ -161,7 +194,7 @@ impl VerifiedToken {
     /// }
     /// ```
     pub fn sub(&self) -> &str {
-        &self.claims.sub
+        &self.claims().sub
     }
 
     /// The granted scopes.
@@ -173,7 +206,7 @@ impl VerifiedToken {
     /// }
     /// ```
     pub fn scopes(&self) -> &[String] {
-        &self.claims.scopes
+        &self.claims().scopes
     }
 
     /// Checks that the token grants every scope of `required`; otherwise "Not enough
@@ -211,6 +244,57 @@ impl FromRequest for VerifiedToken {
     type Future = core::future::Ready<Result<Self, AuthError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        core::future::ready(Self::verify_request(req))
+        core::future::ready(Self::verify_request(req, Share::Always))
+    }
+}
+
+/// Whether a verification is kept in the request's extensions for later readers.
+#[derive(Clone, Copy)]
+enum Share {
+    Always,
+    Never,
+}
+
+impl Node for VerifiedToken {
+    const INFO: &'static NodeInfo = &NodeInfo {
+        name: "VerifiedToken",
+        path: "scopes_runtime::VerifiedToken",
+        kind: NodeKind::Dependency,
+        own: &[],
+        children: &[],
+        decorators: 0,
+        routes: &[],
+        opaque: false,
+    };
+}
+
+impl Dependency for VerifiedToken {
+    type Output = Self;
+
+    /// The graph shares one verification between the dependencies that read it; it goes in
+    /// the request's extensions only when the tree repeats a node (it may then be read under
+    /// another scope union) or some node's code may read it from there.
+    #[allow(clippy::manual_async_fn)]
+    fn resolve(
+        path: Path,
+        req: &HttpRequest,
+        _: &mut Payload,
+        cache: &mut Cache,
+    ) -> impl Future<Output = Result<Security<Self>, actix_web::Error>> {
+        let resolved = match crate::dependency::cached::<Self>(path, cache) {
+            Some(hit) => Ok(hit),
+            None => {
+                let share = if path.caches() || path.opaque() {
+                    Share::Always
+                } else {
+                    Share::Never
+                };
+                match Self::verify_request(req, share) {
+                    Ok(token) => Ok(crate::dependency::store::<Self>(path, cache, token)),
+                    Err(e) => Err(e.with_scopes(path.scopes()).into()),
+                }
+            }
+        };
+        core::future::ready(resolved)
     }
 }
