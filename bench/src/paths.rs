@@ -5,12 +5,11 @@ use core::pin::pin;
 use core::task::{Context, Poll, Waker};
 
 use actix_web::HttpRequest;
-use actix_web::dev::Payload;
 use demo_app::auth::get_current_active_user;
 use demo_app::handlers::read_own_items;
-use scopes_runtime::__private::{Node, Path, child_offset};
+use scopes_runtime::__private::{Context as Resolution, Node, Path, child_offset};
 use scopes_runtime::scope_set::scopes_eq;
-use scopes_runtime::{Cache, Dependency, VerifiedToken};
+use scopes_runtime::{Dependency, VerifiedToken};
 
 /// `get_current_active_user` under `read_own_items`: `items me`.
 pub const ITEMS_PATH: Path =
@@ -27,14 +26,8 @@ const _: () = assert!(!TOKEN_PATH.caches() && !TOKEN_PATH.opaque());
 /// Resolves `Security<VerifiedToken>` for `req` as demo-app's graph does at [`TOKEN_PATH`]:
 /// whether the token was accepted.
 pub fn resolve_token(req: &HttpRequest) -> bool {
-    let mut cache = Cache::new();
-    let mut payload = Payload::None;
-    let resolved = pin!(VerifiedToken::resolve(
-        TOKEN_PATH,
-        req,
-        &mut payload,
-        &mut cache
-    ));
+    let mut cx = Resolution::without_body(req.clone());
+    let resolved = pin!(VerifiedToken::resolve(TOKEN_PATH, &mut cx));
     matches!(
         resolved.poll(&mut Context::from_waker(Waker::noop())),
         Poll::Ready(Ok(_))

@@ -105,23 +105,22 @@ fn dependency(node: &Node) -> TokenStream {
             #[allow(clippy::manual_async_fn)]
             fn resolve(
                 __scopes_path: #p::Path,
-                __scopes_req: &#p::actix_web::HttpRequest,
-                __scopes_payload: &mut #p::actix_web::dev::Payload,
-                __scopes_cache: &mut #p::Cache,
+                __scopes_cx: &mut #p::Context,
             ) -> impl ::core::future::Future<
                 Output = ::core::result::Result<#p::Security<Self>, #p::actix_web::Error>,
             > {
                 async move {
                     if let ::core::option::Option::Some(__scopes_hit) =
-                        #p::cached::<Self>(__scopes_path, __scopes_cache)
+                        #p::cached(<Self as #p::Node>::INFO, __scopes_path, __scopes_cx)
                     {
                         return ::core::result::Result::Ok(__scopes_hit);
                     }
                     #(#stmts)*
                     let __scopes_value = #value;
-                    ::core::result::Result::Ok(#p::store::<Self>(
+                    ::core::result::Result::Ok(#p::store(
+                        <Self as #p::Node>::INFO,
                         __scopes_path,
-                        __scopes_cache,
+                        __scopes_cx,
                         __scopes_value,
                     ))
                 }
@@ -204,9 +203,7 @@ fn handler(node: &Node) -> TokenStream {
             __scopes_payload: #p::actix_web::web::Payload,
         ) -> ::core::result::Result<#responder, #p::actix_web::Error> {
             let __scopes_path = <#name as #p::Handler>::ROOT;
-            let __scopes_req = &__scopes_req;
-            let __scopes_payload = &mut #p::take_payload(__scopes_payload);
-            let __scopes_cache = &mut #p::Cache::new();
+            let __scopes_cx = &mut #p::Context::new(__scopes_req, __scopes_payload);
             #(#stmts)*
             #call
         }
@@ -289,7 +286,7 @@ fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>, Vec<syn::
         let path = quote!(#p::Path::child(__scopes_path, #offset));
         quote_spanned! {dep.span()=>
             <#dep as #p::Dependency>::resolve(
-                #path, __scopes_req, __scopes_payload, __scopes_cache,
+                #path, __scopes_cx,
             ).await?
         }
     };
@@ -307,7 +304,7 @@ fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>, Vec<syn::
             ParamKind::SecurityScopes => (quote!(#p::Path::scopes(__scopes_path)), ty.span()),
             ParamKind::Extractor { .. } => (
                 quote_spanned! {ty.span()=>
-                    #p::extract::<#ty>(__scopes_req, __scopes_payload).await?
+                    #p::extract::<#ty>(__scopes_cx).await?
                 },
                 ty.span(),
             ),

@@ -4,6 +4,7 @@ pub use actix_web;
 pub use core;
 
 pub use crate::cache::Cache;
+pub use crate::context::Context;
 pub use crate::dependency::{Dependency, cached, store};
 pub use crate::graph::{
     Handler, Node, NodeInfo, NodeKind, Path, PathTable, Route, child_offset, tree_len,
@@ -11,16 +12,12 @@ pub use crate::graph::{
 pub use crate::scope_set::ScopeSet;
 pub use crate::security::Security;
 
-use actix_web::{Error, FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{Error, FromRequest, HttpRequest, web};
 
 /// Runs an ordinary actix-web extractor for a dependency or handler parameter.
-pub async fn extract<T: FromRequest>(req: &HttpRequest, payload: &mut Payload) -> Result<T, Error> {
+pub async fn extract<T: FromRequest>(cx: &mut Context) -> Result<T, Error> {
+    let (req, payload) = cx.parts();
     T::from_request(req, payload).await.map_err(Into::into)
-}
-
-/// The request body, taken once by the handler's wrapper for all its extractors.
-pub fn take_payload(payload: web::Payload) -> Payload {
-    payload.into_inner()
 }
 
 /// A dependency's return value, as `Ok` or as the error that becomes the response.

@@ -7,20 +7,20 @@
 //!
 //! [`Handler::NEEDS_CACHE`]: crate::graph::Handler::NEEDS_CACHE
 
-use core::any::{Any, TypeId};
+use core::any::Any;
 use std::rc::Rc;
 
-use crate::dependency::Dependency;
 use crate::scope_set::same_scopes;
 
-/// Results of the dependencies already resolved in this request, keyed by node and union.
+/// Results of the dependencies already resolved in this request, keyed by node (its
+/// [`NodeInfo::path`](crate::graph::NodeInfo::path)) and union. Not generic: compiled once.
 #[derive(Default)]
 pub struct Cache {
     entries: Vec<Entry>,
 }
 
 struct Entry {
-    node: TypeId,
+    node: &'static str,
     scopes: &'static [&'static str],
     value: Rc<dyn Any>,
 }
@@ -33,18 +33,24 @@ impl Cache {
         }
     }
 
-    /// The result of `D` under `scopes`, if it was resolved already in this request.
-    pub fn get<D: Dependency>(&self, scopes: &[&str]) -> Option<Rc<D::Output>> {
+    /// The result of the dependency `node` under `scopes`, if it was resolved already in
+    /// this request.
+    pub fn get(&self, node: &str, scopes: &[&str]) -> Option<Rc<dyn Any>> {
         self.entries
             .iter()
-            .find(|e| e.node == TypeId::of::<D>() && same_scopes(e.scopes, scopes))
-            .and_then(|e| Rc::clone(&e.value).downcast::<D::Output>().ok())
+            .find(|e| e.node == node && same_scopes(e.scopes, scopes))
+            .map(|e| Rc::clone(&e.value))
     }
 
-    /// Records the result of `D` under `scopes`.
-    pub fn insert<D: Dependency>(&mut self, scopes: &'static [&'static str], value: Rc<D::Output>) {
+    /// Records the result of the dependency `node` under `scopes`.
+    pub fn insert(
+        &mut self,
+        node: &'static str,
+        scopes: &'static [&'static str],
+        value: Rc<dyn Any>,
+    ) {
         self.entries.push(Entry {
-            node: TypeId::of::<D>(),
+            node,
             scopes,
             value,
         });

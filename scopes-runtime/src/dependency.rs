@@ -1,13 +1,14 @@
 //! The [`Dependency`] trait that `#[dependency]` implements, and how a dependency is resolved.
 
 use core::future::Future;
+use std::any::Any;
 use std::rc::Rc;
 
-use actix_web::{Error, HttpRequest, dev::Payload};
+use actix_web::Error;
 
-use crate::cache::Cache;
-use crate::graph::{Node, Path};
-use crate::security::Security;
+use crate::context::Context;
+use crate::graph::{Node, NodeInfo, Path};
+use crate::security::{Resolved, Security};
 
 /// An async function marked `#[dependency]`, usable as `Security<f>` or `Depends<f>`.
 ///
@@ -26,29 +27,41 @@ pub trait Dependency: Node + Sized {
     /// dependency), its own dependencies first, unless the request's cache holds its result.
     /// Called by the code `#[secured]` and `#[dependency]` generate.
     #[doc(hidden)]
-    fn resolve(
-        path: Path,
-        req: &HttpRequest,
-        payload: &mut Payload,
-        cache: &mut Cache,
-    ) -> impl Future<Output = Result<Security<Self>, Error>>;
+    fn resolve(path: Path, cx: &mut Context)
+    -> impl Future<Output = Result<Security<Self>, Error>>;
 }
 
-/// `D`'s result at `path` if this request computed it already (only for handlers whose tree
-/// reaches a dependency twice: [`Path::caches`]).
-pub fn cached<D: Dependency>(path: Path, cache: &Cache) -> Option<Security<D>> {
+/// The result of the dependency `node` at `path` if this request computed it already (only
+/// for handlers whose tree reaches a dependency twice: [`Path::caches`]). Generic over the
+/// value's type only, so it is compiled once per type.
+pub fn cached<T: 'static>(
+    node: &'static NodeInfo,
+    path: Path,
+    cx: &Context,
+) -> Option<Resolved<T>> {
     if !path.caches() {
         return None;
     }
-    cache.get::<D>(path.scopes().scopes()).map(Security::shared)
+    let hit = cx.cache().get(node.path, path.scopes().scopes())?;
+    hit.downcast::<T>().ok().map(Resolved::shared)
 }
 
-/// `D`'s result at `path`, kept in the request's cache when the handler needs one.
-pub fn store<D: Dependency>(path: Path, cache: &mut Cache, value: D::Output) -> Security<D> {
+/// The result `value` of the dependency `node` at `path`, kept in the request's cache when
+/// the handler needs one.
+pub fn store<T: 'static>(
+    node: &'static NodeInfo,
+    path: Path,
+    cx: &mut Context,
+    value: T,
+) -> Resolved<T> {
     if !path.caches() {
-        return Security::owned(value);
+        return Resolved::owned(value);
     }
     let value = Rc::new(value);
-    cache.insert::<D>(path.scopes().scopes(), Rc::clone(&value));
-    Security::shared(value)
+    cx.cache_mut().insert(
+        node.path,
+        path.scopes().scopes(),
+        Rc::clone(&value) as Rc<dyn Any>,
+    );
+    Resolved::shared(value)
 }

@@ -28,7 +28,7 @@
 
 use core::marker::PhantomData;
 
-use crate::scope_set::{ScopeSet, ScopeStr, str_eq};
+use crate::scope_set::{ScopeSet, ScopeStr};
 use crate::security::SecurityScopes;
 
 /// How many nodes one handler's dependency tree may have (each path counted separately).
@@ -172,6 +172,22 @@ pub struct Unions<const N: usize> {
     opaque: bool,
 }
 
+/// `a == b` for two byte strings, written out where it is used: the compiler's const
+/// evaluator is slow per function call, far less per loop step, and these comparisons are
+/// most of what it does for a handler's table.
+macro_rules! bytes_eq {
+    ($a:expr, $b:expr) => {{
+        let (a, b): (&[u8], &[u8]) = ($a, $b);
+        let mut same = a.len() == b.len();
+        let mut k = 0;
+        while same && k < a.len() {
+            same = a[k] == b[k];
+            k += 1;
+        }
+        same
+    }};
+}
+
 /// The scope union of one path: the set, its space-joined form, the node's identity and
 /// the row of its parent.
 #[derive(Debug, Clone, Copy)]
@@ -194,21 +210,27 @@ impl PathUnion {
 
     /// Appends `scope` to the set and to its joined form, unless the set holds it already.
     const fn push(&mut self, scope: &'static str) {
-        if self.set.contains(scope) {
-            return;
+        let new = scope.as_bytes();
+        let len = self.set.len();
+        let mut i = 0;
+        while i < len {
+            if bytes_eq!(self.set.get(i).as_bytes(), new) {
+                return;
+            }
+            i += 1;
         }
-        if !self.set.is_empty() {
+        if len > 0 {
             self.joined.push(b' ');
         }
-        self.set.insert(scope);
-        self.joined.push_str(scope);
+        self.set.insert_new(scope);
+        self.joined.push_bytes(new);
     }
 }
 
 /// The [`Unions`] of the tree under `node`.
 pub const fn unions<const N: usize>(node: &NodeInfo) -> Unions<N> {
     let mut rows = [PathUnion::EMPTY; N];
-    let filled = fill(node, &PathUnion::EMPTY, 0, &mut rows, 0);
+    let filled = fill(node, 0, &mut rows, 0);
     assert!(filled == N, "scopes: a path table of the wrong length");
     let mut repeated = false;
     let mut opaque = false;
@@ -216,7 +238,7 @@ pub const fn unions<const N: usize>(node: &NodeInfo) -> Unions<N> {
     while i < N && !repeated {
         let mut j = 0;
         while j < i && !repeated {
-            repeated = str_eq(rows[i].node, rows[j].node);
+            repeated = bytes_eq!(rows[i].node.as_bytes(), rows[j].node.as_bytes());
             j += 1;
         }
         i += 1;
@@ -233,28 +255,26 @@ pub const fn unions<const N: usize>(node: &NodeInfo) -> Unions<N> {
     }
 }
 
-const fn fill(
-    node: &NodeInfo,
-    parent: &PathUnion,
-    parent_row: usize,
-    rows: &mut [PathUnion],
-    at: usize,
-) -> usize {
-    // The parent's union, and its joined form, extended by this node's own scopes.
-    let mut row = *parent;
+const fn fill(node: &NodeInfo, parent: usize, rows: &mut [PathUnion], at: usize) -> usize {
+    // The parent's union, and its joined form, extended by this node's own scopes (built in
+    // place: a row is large, and copies cost the evaluator). A root's parent is its own row,
+    // empty so far.
+    if at != parent {
+        rows[at] = rows[parent];
+    }
+    let row = &mut rows[at];
     row.node = node.path;
     row.opaque = node.opaque;
-    row.parent = parent_row;
+    row.parent = parent;
     let mut i = 0;
     while i < node.own.len() {
         row.push(node.own[i]);
         i += 1;
     }
-    rows[at] = row;
     let mut next = at + 1;
     let mut c = 0;
     while c < node.children.len() {
-        next = fill(node.children[c], &row, at, rows, next);
+        next = fill(node.children[c], at, rows, next);
         c += 1;
     }
     next

@@ -94,6 +94,7 @@
 
 pub mod bearer;
 mod cache;
+mod context;
 mod dependency;
 pub mod error;
 pub mod graph;
@@ -122,7 +123,7 @@ pub use password_form::{
 };
 pub use scope_check::require_scopes;
 pub use scope_set::ScopeSet;
-pub use security::{Depends, Security, SecurityScopes};
+pub use security::{Depends, Resolved, Security, SecurityScopes};
 pub use token::{
     Claims, JwtAlgorithm, JwtKeys, KeyError, ScopeClaim, TokenConfig, TokenError, TokenErrorKind,
     TokenResponse, VerifiedToken,

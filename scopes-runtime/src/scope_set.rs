@@ -64,15 +64,24 @@ impl ScopeSet {
     /// Appends `scope` unless it is already a member. (In place: the compiler's const
     /// evaluator copies a whole set on every by-value call.)
     pub(crate) const fn insert(&mut self, scope: &'static str) {
-        if self.contains(scope) {
-            return;
+        if !self.contains(scope) {
+            self.insert_new(scope);
         }
+    }
+
+    /// Appends `scope`, which the caller found is not a member.
+    pub(crate) const fn insert_new(&mut self, scope: &'static str) {
         assert!(
             self.len < MAX_SCOPES,
             "scopes: more than MAX_SCOPES (32) distinct scopes in one union"
         );
         self.items[self.len] = scope;
         self.len += 1;
+    }
+
+    /// The `i`th scope (`""` past the end).
+    pub(crate) const fn get(&self, i: usize) -> &'static str {
+        if i < self.len { self.items[i] } else { "" }
     }
 
     /// Whether `scope` is a member.
@@ -199,6 +208,21 @@ impl ScopeStr {
         let (_, free) = self.buf.split_at_mut(self.len);
         free.split_at_mut(bytes.len()).0.copy_from_slice(bytes);
         self.len += bytes.len();
+    }
+
+    /// Appends `bytes` one by one (cheaper for the const evaluator than a copy between
+    /// slices, for a scope's few bytes).
+    pub(crate) const fn push_bytes(&mut self, bytes: &[u8]) {
+        assert!(
+            bytes.len() <= MAX_SCOPE_STR - self.len,
+            "scopes: a scope union is longer than MAX_SCOPE_STR (1024) bytes"
+        );
+        let mut i = 0;
+        while i < bytes.len() {
+            self.buf[self.len] = bytes[i];
+            self.len += 1;
+            i += 1;
+        }
     }
 
     pub(crate) const fn push(&mut self, byte: u8) {

@@ -1,4 +1,5 @@
-//! What handlers and dependencies receive: [`Security`], [`Depends`] and [`SecurityScopes`].
+//! What handlers and dependencies receive: [`Security`] (a [`Resolved`] value), [`Depends`]
+//! and [`SecurityScopes`].
 
 use core::fmt;
 use core::ops::Deref;
@@ -30,8 +31,15 @@ use crate::dependency::Dependency;
 ///     user.into_inner()
 /// }
 /// ```
-pub struct Security<D: Dependency> {
-    value: Held<D::Output>,
+///
+/// It names the value's type, [`Resolved`]`<D::Output>`: the code that holds, shares and
+/// hands out values is compiled once per value type, however many dependencies give it.
+pub type Security<D> = Resolved<<D as Dependency>::Output>;
+
+/// A dependency's value, as [`Security<D>`] hands it to its user: owned, or shared with the
+/// other users in this request when the request's cache holds it.
+pub struct Resolved<T> {
+    value: Held<T>,
 }
 
 /// `Security<D>` under FastAPI's other name. Scopes are declared on `#[dependency]` nodes, so
@@ -43,14 +51,14 @@ enum Held<T> {
     Shared(Rc<T>),
 }
 
-impl<D: Dependency> Security<D> {
-    pub(crate) fn owned(value: D::Output) -> Self {
+impl<T> Resolved<T> {
+    pub(crate) fn owned(value: T) -> Self {
         Self {
             value: Held::Owned(value),
         }
     }
 
-    pub(crate) fn shared(value: Rc<D::Output>) -> Self {
+    pub(crate) fn shared(value: Rc<T>) -> Self {
         Self {
             value: Held::Shared(value),
         }
@@ -59,7 +67,7 @@ impl<D: Dependency> Security<D> {
     /// The dependency's output, when no other user in this request shares it (always, unless
     /// the handler's tree reaches the dependency twice); otherwise `self` back. For outputs
     /// that cannot be cloned.
-    pub fn try_into_inner(self) -> Result<D::Output, Self> {
+    pub fn try_into_inner(self) -> Result<T, Self> {
         match self.value {
             Held::Owned(value) => Ok(value),
             Held::Shared(value) => Rc::try_unwrap(value).map_err(Self::shared),
@@ -68,9 +76,9 @@ impl<D: Dependency> Security<D> {
 
     /// The dependency's output. Moves it out, or clones it when the request's cache holds it
     /// for another user too.
-    pub fn into_inner(self) -> D::Output
+    pub fn into_inner(self) -> T
     where
-        D::Output: Clone,
+        T: Clone,
     {
         match self.value {
             Held::Owned(value) => value,
@@ -79,10 +87,10 @@ impl<D: Dependency> Security<D> {
     }
 }
 
-impl<D: Dependency> Deref for Security<D> {
-    type Target = D::Output;
+impl<T> Deref for Resolved<T> {
+    type Target = T;
 
-    fn deref(&self) -> &D::Output {
+    fn deref(&self) -> &T {
         match &self.value {
             Held::Owned(value) => value,
             Held::Shared(value) => value,
@@ -90,10 +98,7 @@ impl<D: Dependency> Deref for Security<D> {
     }
 }
 
-impl<D: Dependency> fmt::Debug for Security<D>
-where
-    D::Output: fmt::Debug,
-{
+impl<T: fmt::Debug> fmt::Debug for Resolved<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Security").field(&**self).finish()
     }

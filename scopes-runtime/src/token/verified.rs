@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::{Claims, TokenConfig, TokenError};
 use crate::bearer::BearerToken;
-use crate::cache::Cache;
+use crate::context::Context;
 use crate::dependency::Dependency;
 use crate::error::{AuthError, ErrorStyle};
 use crate::graph::{Node, NodeInfo, NodeKind, Path};
@@ -277,11 +277,9 @@ impl Dependency for VerifiedToken {
     #[allow(clippy::manual_async_fn)]
     fn resolve(
         path: Path,
-        req: &HttpRequest,
-        _: &mut Payload,
-        cache: &mut Cache,
+        cx: &mut Context,
     ) -> impl Future<Output = Result<Security<Self>, actix_web::Error>> {
-        let resolved = match crate::dependency::cached::<Self>(path, cache) {
+        let resolved = match crate::dependency::cached::<Self>(Self::INFO, path, cx) {
             Some(hit) => Ok(hit),
             None => {
                 let share = if path.caches() || path.opaque() {
@@ -289,8 +287,8 @@ impl Dependency for VerifiedToken {
                 } else {
                     Share::Never
                 };
-                match Self::verify_request(req, share) {
-                    Ok(token) => Ok(crate::dependency::store::<Self>(path, cache, token)),
+                match Self::verify_request(cx.request(), share) {
+                    Ok(token) => Ok(crate::dependency::store(Self::INFO, path, cx, token)),
                     Err(e) => Err(e.with_scopes(path.scopes()).into()),
                 }
             }
