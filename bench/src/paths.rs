@@ -5,7 +5,7 @@ use core::pin::pin;
 use core::task::{Context, Poll, Waker};
 
 use actix_web::HttpRequest;
-use demo_app::auth::get_current_active_user;
+use demo_app::auth::{get_current_active_user, get_current_user};
 use demo_app::handlers::read_own_items;
 use scopes_runtime::__private::{Context as Resolution, Node, Path, child_offset};
 use scopes_runtime::scope_set::scopes_eq;
@@ -19,7 +19,7 @@ const _: () = assert!(scopes_eq(ITEMS_PATH.scopes().scopes(), &["items", "me"]))
 /// `Security<VerifiedToken>` under `get_current_user` under [`ITEMS_PATH`]: `items me` too.
 pub const TOKEN_PATH: Path = ITEMS_PATH
     .child(child_offset(<get_current_active_user as Node>::INFO, 0))
-    .child(1);
+    .child(child_offset(<get_current_user as Node>::INFO, 0));
 const _: () = assert!(scopes_eq(TOKEN_PATH.scopes().scopes(), &["items", "me"]));
 const _: () = assert!(!TOKEN_PATH.caches() && !TOKEN_PATH.opaque());
 

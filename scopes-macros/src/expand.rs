@@ -111,14 +111,14 @@ fn dependency(node: &Node) -> TokenStream {
             > {
                 async move {
                     if let ::core::option::Option::Some(__scopes_hit) =
-                        #p::cached(<Self as #p::Node>::INFO, __scopes_path, __scopes_cx)
+                        #p::cached(::core::any::TypeId::of::<Self>(), __scopes_path, __scopes_cx)
                     {
                         return ::core::result::Result::Ok(__scopes_hit);
                     }
                     #(#stmts)*
                     let __scopes_value = #value;
                     ::core::result::Result::Ok(#p::store(
-                        <Self as #p::Node>::INFO,
+                        ::core::any::TypeId::of::<Self>(),
                         __scopes_path,
                         __scopes_cx,
                         __scopes_value,

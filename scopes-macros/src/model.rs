@@ -43,8 +43,8 @@ pub(crate) struct Node {
 
 impl Node {
     /// Whether the node takes an extractor that may read the request's extensions: anything
-    /// but `Security`, `SecurityScopes` and actix-web's `Data`, `Path`, `Query`, `Json`,
-    /// `Form` and `Header`. Recognised by name, so a type of the user's under one of those
+    /// but `Security`, `SecurityScopes` and actix-web's `Data`, `Path`, `Query`, `Json` and
+    /// `Form`. Recognised by name, so a type of the user's under one of those
     /// names is taken for actix-web's; that only costs a token verified twice in a request
     /// that also reads it through the request.
     pub(crate) fn opaque(&self) -> bool {

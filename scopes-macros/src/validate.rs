@@ -115,8 +115,9 @@ fn scopes(literals: Vec<syn::LitStr>, errors: &mut Errors) -> Vec<Scope> {
     scopes
 }
 
-/// actix-web's extractors that run no code of the user's with the request.
-const TRANSPARENT_EXTRACTORS: [&str; 6] = ["Data", "Path", "Query", "Json", "Form", "Header"];
+/// actix-web's extractors that run no code of the user's with the request (but an error
+/// handler configured for them).
+const TRANSPARENT_EXTRACTORS: [&str; 5] = ["Data", "Path", "Query", "Json", "Form"];
 
 fn param(ty: &Type, errors: &mut Errors) -> Option<Param> {
     let kind = match ty {

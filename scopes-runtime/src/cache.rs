@@ -7,20 +7,20 @@
 //!
 //! [`Handler::NEEDS_CACHE`]: crate::graph::Handler::NEEDS_CACHE
 
-use core::any::Any;
+use core::any::{Any, TypeId};
 use std::rc::Rc;
 
 use crate::scope_set::same_scopes;
 
-/// Results of the dependencies already resolved in this request, keyed by node (its
-/// [`NodeInfo::path`](crate::graph::NodeInfo::path)) and union. Not generic: compiled once.
+/// Results of the dependencies already resolved in this request, keyed by node (the
+/// `TypeId` of its marker type) and union. Not generic: compiled once.
 #[derive(Default)]
 pub struct Cache {
     entries: Vec<Entry>,
 }
 
 struct Entry {
-    node: &'static str,
+    node: TypeId,
     scopes: &'static [&'static str],
     value: Rc<dyn Any>,
 }
@@ -35,7 +35,7 @@ impl Cache {
 
     /// The result of the dependency `node` under `scopes`, if it was resolved already in
     /// this request.
-    pub fn get(&self, node: &str, scopes: &[&str]) -> Option<Rc<dyn Any>> {
+    pub fn get(&self, node: TypeId, scopes: &[&str]) -> Option<Rc<dyn Any>> {
         self.entries
             .iter()
             .find(|e| e.node == node && same_scopes(e.scopes, scopes))
@@ -43,12 +43,7 @@ impl Cache {
     }
 
     /// Records the result of the dependency `node` under `scopes`.
-    pub fn insert(
-        &mut self,
-        node: &'static str,
-        scopes: &'static [&'static str],
-        value: Rc<dyn Any>,
-    ) {
+    pub fn insert(&mut self, node: TypeId, scopes: &'static [&'static str], value: Rc<dyn Any>) {
         self.entries.push(Entry {
             node,
             scopes,

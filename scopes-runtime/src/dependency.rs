@@ -1,13 +1,13 @@
 //! The [`Dependency`] trait that `#[dependency]` implements, and how a dependency is resolved.
 
 use core::future::Future;
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::rc::Rc;
 
 use actix_web::Error;
 
 use crate::context::Context;
-use crate::graph::{Node, NodeInfo, Path};
+use crate::graph::{Node, Path};
 use crate::security::{Resolved, Security};
 
 /// An async function marked `#[dependency]`, usable as `Security<f>` or `Depends<f>`.
@@ -31,35 +31,27 @@ pub trait Dependency: Node + Sized {
     -> impl Future<Output = Result<Security<Self>, Error>>;
 }
 
-/// The result of the dependency `node` at `path` if this request computed it already (only
-/// for handlers whose tree reaches a dependency twice: [`Path::caches`]). Generic over the
-/// value's type only, so it is compiled once per type.
-pub fn cached<T: 'static>(
-    node: &'static NodeInfo,
-    path: Path,
-    cx: &Context,
-) -> Option<Resolved<T>> {
+/// The result of the dependency `node` (the `TypeId` of its marker type: unlike its path,
+/// unique) at `path` if this request computed it already (only for handlers whose tree
+/// reaches a dependency twice: [`Path::caches`]). Generic over the value's type only, so it
+/// is compiled once per type.
+pub fn cached<T: 'static>(node: TypeId, path: Path, cx: &Context) -> Option<Resolved<T>> {
     if !path.caches() {
         return None;
     }
-    let hit = cx.cache().get(node.path, path.scopes().scopes())?;
+    let hit = cx.cache().get(node, path.scopes().scopes())?;
     hit.downcast::<T>().ok().map(Resolved::shared)
 }
 
 /// The result `value` of the dependency `node` at `path`, kept in the request's cache when
 /// the handler needs one.
-pub fn store<T: 'static>(
-    node: &'static NodeInfo,
-    path: Path,
-    cx: &mut Context,
-    value: T,
-) -> Resolved<T> {
+pub fn store<T: 'static>(node: TypeId, path: Path, cx: &mut Context, value: T) -> Resolved<T> {
     if !path.caches() {
         return Resolved::owned(value);
     }
     let value = Rc::new(value);
     cx.cache_mut().insert(
-        node.path,
+        node,
         path.scopes().scopes(),
         Rc::clone(&value) as Rc<dyn Any>,
     );

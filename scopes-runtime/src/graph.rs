@@ -5,7 +5,7 @@
 //! [`NodeInfo`] names its own scopes and its children. From a handler's `NodeInfo` the
 //! compiler builds, in a `const`, the scope union of every path of the handler's tree
 //! ([`Handler::ROOT`], in preorder: the handler, then each child's subtree in order). A
-//! request walks that table with a [`Path`] (a `&'static` slice and a flag): resolving a
+//! request walks that table with a [`Path`] (a `&'static` slice and two flags): resolving a
 //! child narrows the slice by an offset the compiler computed ([`child_offset`]), and
 //! [`Path::scopes`] copies two `&'static` references out of it.
 //!
@@ -52,9 +52,10 @@ pub struct NodeInfo {
     /// The routes the handler is registered under by an actix-web route macro.
     pub routes: &'static [Route],
     /// Whether the node takes an extractor that may run code reading the request (any but
-    /// actix-web's `Data`, `Path`, `Query`, `Json`, `Form` and `Header`, e.g. `HttpRequest`):
-    /// code the compiler cannot see, which may read what a dependency shares through the
-    /// request's extensions.
+    /// actix-web's `Data`, `Path`, `Query`, `Json` and `Form`, e.g. `HttpRequest`): code the
+    /// compiler cannot see, which may read what a dependency shares through the request's
+    /// extensions. (Taking one of those five for actix-web's costs at most a token verified
+    /// twice in a request, should an error handler configured for it read the token too.)
     pub opaque: bool,
 }
 

@@ -92,3 +92,32 @@ async fn trees_without_repeats_need_no_cache() {
     let (body, runs) = call("/once").await;
     assert_eq!((body, runs), (serde_json::json!(1), 1));
 }
+
+/// A dependency at module level...
+#[dependency]
+async fn twin() -> u32 {
+    1
+}
+
+#[actix_web::test]
+async fn dependencies_with_the_same_path_are_cached_apart() {
+    // ...and one in a block, whose `module_path!()` path is the same: the cache must still
+    // tell them apart, even for values of one type under one union.
+    #[dependency]
+    async fn twin() -> u32 {
+        2
+    }
+
+    #[secured]
+    #[get("/twins")]
+    async fn twins(a: Depends<twin>, b: Depends<self::twin>, c: Depends<twin>) -> impl Responder {
+        HttpResponse::Ok().json((*a, *b, *c))
+    }
+
+    const _: () = assert!(<twins as Handler>::NEEDS_CACHE);
+    let app = test::init_service(App::new().service(twins)).await;
+    let body: serde_json::Value =
+        test::call_and_read_body_json(&app, test::TestRequest::get().uri("/twins").to_request())
+            .await;
+    assert_eq!(body, serde_json::json!([2, 1, 2]));
+}

@@ -627,6 +627,72 @@ fn the_compiler_knows_which_trees_only_the_graph_reads() {
     );
 }
 
+/// Which extractors the compiler sees through: actix-web's that run no code of the user's
+/// with the request.
+mod classified {
+    use actix_web::{HttpResponse, web};
+    use scopes_runtime::graph::Handler;
+    use scopes_runtime::{Security, VerifiedToken, secured};
+
+    /// A type of the user's that happens to be named like actix-web's `Data`.
+    struct Data;
+    impl actix_web::FromRequest for Data {
+        type Error = actix_web::Error;
+        type Future = core::future::Ready<Result<Self, Self::Error>>;
+        fn from_request(
+            _: &actix_web::HttpRequest,
+            _: &mut actix_web::dev::Payload,
+        ) -> Self::Future {
+            core::future::ready(Ok(Data))
+        }
+    }
+
+    #[secured]
+    async fn transparent(
+        _t: Security<VerifiedToken>,
+        _d: web::Data<u8>,
+        _p: web::Path<String>,
+        _q: web::Query<Vec<(String, String)>>,
+        _j: web::Json<u8>,
+        _f: web::Form<Vec<(String, String)>>,
+    ) -> HttpResponse {
+        HttpResponse::Ok().finish()
+    }
+
+    #[secured]
+    async fn header(
+        _t: Security<VerifiedToken>,
+        _h: web::Header<actix_web::http::header::Date>,
+    ) -> HttpResponse {
+        HttpResponse::Ok().finish()
+    }
+
+    #[secured]
+    async fn req_data(_t: Security<VerifiedToken>, _r: web::ReqData<u8>) -> HttpResponse {
+        HttpResponse::Ok().finish()
+    }
+
+    #[secured]
+    async fn optional(_t: Security<VerifiedToken>, _o: Option<web::Data<u8>>) -> HttpResponse {
+        HttpResponse::Ok().finish()
+    }
+
+    #[secured]
+    async fn own_data(_t: Security<VerifiedToken>, _o: Data) -> HttpResponse {
+        HttpResponse::Ok().finish()
+    }
+
+    #[test]
+    fn extractors_are_classified() {
+        assert!(!<transparent as Handler>::ROOT.opaque());
+        // `Header` runs the header type's parser; the others may run anything.
+        assert!(<header as Handler>::ROOT.opaque());
+        assert!(<req_data as Handler>::ROOT.opaque());
+        assert!(<optional as Handler>::ROOT.opaque());
+        assert!(<own_data as Handler>::ROOT.opaque());
+    }
+}
+
 #[actix_web::test]
 async fn the_token_as_a_graph_node() {
     let config = config();

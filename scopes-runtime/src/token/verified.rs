@@ -16,6 +16,7 @@ use crate::error::{AuthError, ErrorStyle};
 use crate::graph::{Node, NodeInfo, NodeKind, Path};
 use crate::security::Security;
 use crate::security::SecurityScopes;
+use core::any::TypeId;
 use core::future::Future;
 
 /// The tutorial's `/token` response: `{"access_token": "…", "token_type": "bearer"}`.
@@ -52,20 +53,26 @@ impl TokenResponse {
 ///
 /// The token is verified with the [`TokenConfig`] in app data at most once per request,
 /// however many dependencies ask. Errors answer in the [`ErrorStyle`] of the app's
-/// [`OAuth2PasswordBearer`](crate::OAuth2PasswordBearer). It is read in one of three ways:
+/// [`OAuth2PasswordBearer`](crate::OAuth2PasswordBearer); each refusal is logged once at
+/// `info` (its reason, never the token). It is read in one of three ways:
 ///
 /// - as a node of the dependency graph, `Security<VerifiedToken>` (FastAPI's
 ///   `Depends(oauth2_scheme)`): its errors name the scopes of its path in
-///   `WWW-Authenticate`, like the tutorial's `credentials_exception`. The graph shares it
-///   between the dependencies that read it, so it costs nothing beyond the verification
-///   unless some node of the handler's tree takes an extractor whose code the compiler cannot
-///   see ([`NodeInfo::opaque`](crate::graph::NodeInfo::opaque), e.g. an `HttpRequest`): then
-///   it is also kept in the request's extensions, for the two ways below;
+///   `WWW-Authenticate`, like the tutorial's `credentials_exception`. The claims stay with
+///   their one reader, at no cost beyond the verification, unless the handler's tree reaches
+///   some node twice (the graph then shares them through its per-request cache and the
+///   request's extensions, since the token may be read under two scope unions) or some node
+///   takes an extractor whose code the compiler cannot see
+///   ([`NodeInfo::opaque`](crate::graph::NodeInfo::opaque), e.g. an `HttpRequest`: they are
+///   then kept in the request's extensions for the two ways below);
 /// - as an extractor: its errors carry no `scope="…"`;
 /// - with [`VerifiedToken::authenticate`], from a dependency that has the request.
 ///
 /// The last two keep the outcome in the request's extensions, and read it from there when an
-/// earlier reader did.
+/// earlier reader did. Code outside the handler's tree that reads the token after it (a
+/// middleware, a `Responder`) verifies it again when the tree did not keep it there.
+///
+/// Cloning a token that was not shared copies its claims.
 ///
 /// ```
 /// use actix_web::web;
@@ -140,7 +147,9 @@ impl VerifiedToken {
         let outcome = match cached {
             Some(Verified(outcome)) => outcome.map(Held::Shared),
             None => {
-                let bearer = BearerToken::from_headers(req)?;
+                let bearer = BearerToken::from_headers(req).inspect_err(|error| {
+                    tracing::info!(reason = ?error.kind(), "authentication failed");
+                })?;
                 let Some(config) = TokenConfig::of(req) else {
                     tracing::error!(
                         "VerifiedToken: no TokenConfig in app data; add `web::Data<TokenConfig>`"
@@ -152,6 +161,7 @@ impl VerifiedToken {
                 };
                 let outcome = config.verify(bearer.as_str());
                 if let Err(e) = &outcome {
+                    tracing::info!(reason = ?e.kind(), "authentication failed");
                     tracing::debug!(error = %e, "bearer token refused");
                 }
                 match share {
@@ -279,7 +289,7 @@ impl Dependency for VerifiedToken {
         path: Path,
         cx: &mut Context,
     ) -> impl Future<Output = Result<Security<Self>, actix_web::Error>> {
-        let resolved = match crate::dependency::cached::<Self>(Self::INFO, path, cx) {
+        let resolved = match crate::dependency::cached::<Self>(TypeId::of::<Self>(), path, cx) {
             Some(hit) => Ok(hit),
             None => {
                 let share = if path.caches() || path.opaque() {
@@ -288,7 +298,12 @@ impl Dependency for VerifiedToken {
                     Share::Never
                 };
                 match Self::verify_request(cx.request(), share) {
-                    Ok(token) => Ok(crate::dependency::store(Self::INFO, path, cx, token)),
+                    Ok(token) => Ok(crate::dependency::store(
+                        TypeId::of::<Self>(),
+                        path,
+                        cx,
+                        token,
+                    )),
                     Err(e) => Err(e.with_scopes(path.scopes()).into()),
                 }
             }
