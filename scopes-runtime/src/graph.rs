@@ -28,7 +28,7 @@
 
 use core::marker::PhantomData;
 
-use crate::scope_set::{ScopeSet, ScopeStr};
+use crate::scope_set::{MAX_SCOPE_STR, MAX_SCOPES, ScopeSet, ScopeStr};
 use crate::security::SecurityScopes;
 
 /// How many nodes one handler's dependency tree may have (each path counted separately).
@@ -179,9 +179,10 @@ pub struct Unions<const N: usize> {
 macro_rules! bytes_eq {
     ($a:expr, $b:expr) => {{
         let (a, b): (&[u8], &[u8]) = ($a, $b);
-        let mut same = a.len() == b.len();
+        let n = a.len();
+        let mut same = n == b.len();
         let mut k = 0;
-        while same && k < a.len() {
+        while same && k < n {
             same = a[k] == b[k];
             k += 1;
         }
@@ -212,19 +213,37 @@ impl PathUnion {
     /// Appends `scope` to the set and to its joined form, unless the set holds it already.
     const fn push(&mut self, scope: &'static str) {
         let new = scope.as_bytes();
-        let len = self.set.len();
+        let len = self.set.len;
         let mut i = 0;
         while i < len {
-            if bytes_eq!(self.set.get(i).as_bytes(), new) {
+            if bytes_eq!(self.set.items[i].as_bytes(), new) {
                 return;
             }
             i += 1;
         }
+        assert!(
+            len < MAX_SCOPES,
+            "scopes: more than MAX_SCOPES (32) distinct scopes in one union"
+        );
+        self.set.items[len] = scope;
+        self.set.len = len + 1;
+        let joined = &mut self.joined;
+        let new_len = new.len();
+        let extra = new_len + (len > 0) as usize;
+        assert!(
+            extra <= MAX_SCOPE_STR - joined.len,
+            "scopes: a scope union is longer than MAX_SCOPE_STR (1024) bytes"
+        );
         if len > 0 {
-            self.joined.push(b' ');
+            joined.buf[joined.len] = b' ';
+            joined.len += 1;
         }
-        self.set.insert_new(scope);
-        self.joined.push_bytes(new);
+        let mut k = 0;
+        while k < new_len {
+            joined.buf[joined.len] = new[k];
+            joined.len += 1;
+            k += 1;
+        }
     }
 }
 
@@ -267,14 +286,16 @@ const fn fill(node: &NodeInfo, parent: usize, rows: &mut [PathUnion], at: usize)
     row.node = node.path;
     row.opaque = node.opaque;
     row.parent = parent;
+    let own = node.own.len();
     let mut i = 0;
-    while i < node.own.len() {
+    while i < own {
         row.push(node.own[i]);
         i += 1;
     }
     let mut next = at + 1;
+    let children = node.children.len();
     let mut c = 0;
-    while c < node.children.len() {
+    while c < children {
         next = fill(node.children[c], at, rows, next);
         c += 1;
     }
@@ -285,20 +306,24 @@ const fn fill(node: &NodeInfo, parent: usize, rows: &mut [PathUnion], at: usize)
 /// reuses the parent's, and a one-scope row's string is that scope: the compiler then
 /// checks fewer joined strings for UTF-8.
 const fn rows<const N: usize>(unions: &'static Unions<N>) -> [SecurityScopes; N] {
+    // Fields rather than accessors: each call costs the evaluator more than the work.
     let mut rows = [SecurityScopes::NONE; N];
     let mut i = 0;
     while i < N {
         let row = &unions.rows[i];
-        let scopes = row.set.as_slice();
-        rows[i] = if i > 0 && scopes.len() == rows[row.parent].scopes().len() {
+        let len = row.set.len;
+        rows[i] = if i > 0 && len == unions.rows[row.parent].set.len {
             rows[row.parent]
         } else {
-            let text = match scopes.len() {
-                0 => "",
-                1 => scopes[0],
-                _ => row.joined.as_str(),
-            };
-            SecurityScopes::new(scopes, text)
+            let scopes = row.set.as_slice();
+            SecurityScopes {
+                scopes,
+                scope_str: match len {
+                    0 => "",
+                    1 => scopes[0],
+                    _ => row.joined.as_str(),
+                },
+            }
         };
         i += 1;
     }
@@ -311,8 +336,9 @@ const fn rows<const N: usize>(unions: &'static Unions<N>) -> [SecurityScopes; N]
 /// Evaluation fails past [`MAX_TREE_NODES`].
 pub const fn tree_len(node: &NodeInfo) -> usize {
     let mut len = 1;
+    let children = node.children.len();
     let mut c = 0;
-    while c < node.children.len() {
+    while c < children {
         len += tree_len(node.children[c]);
         c += 1;
     }

@@ -20,8 +20,8 @@ pub const MAX_SCOPE_STR: usize = 1024;
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct ScopeSet {
-    items: [&'static str; MAX_SCOPES],
-    len: usize,
+    pub(crate) items: [&'static str; MAX_SCOPES],
+    pub(crate) len: usize,
 }
 
 impl ScopeSet {
@@ -77,11 +77,6 @@ impl ScopeSet {
         );
         self.items[self.len] = scope;
         self.len += 1;
-    }
-
-    /// The `i`th scope (`""` past the end).
-    pub(crate) const fn get(&self, i: usize) -> &'static str {
-        if i < self.len { self.items[i] } else { "" }
     }
 
     /// Whether `scope` is a member.
@@ -192,8 +187,8 @@ pub const fn str_eq(a: &str, b: &str) -> bool {
 /// The space-joined form of a [`ScopeSet`], in a fixed buffer built at compile time.
 #[derive(Debug, Clone, Copy)]
 pub struct ScopeStr {
-    buf: [u8; MAX_SCOPE_STR],
-    len: usize,
+    pub(crate) buf: [u8; MAX_SCOPE_STR],
+    pub(crate) len: usize,
 }
 
 impl ScopeStr {
@@ -208,21 +203,6 @@ impl ScopeStr {
         let (_, free) = self.buf.split_at_mut(self.len);
         free.split_at_mut(bytes.len()).0.copy_from_slice(bytes);
         self.len += bytes.len();
-    }
-
-    /// Appends `bytes` one by one (cheaper for the const evaluator than a copy between
-    /// slices, for a scope's few bytes).
-    pub(crate) const fn push_bytes(&mut self, bytes: &[u8]) {
-        assert!(
-            bytes.len() <= MAX_SCOPE_STR - self.len,
-            "scopes: a scope union is longer than MAX_SCOPE_STR (1024) bytes"
-        );
-        let mut i = 0;
-        while i < bytes.len() {
-            self.buf[self.len] = bytes[i];
-            self.len += 1;
-            i += 1;
-        }
     }
 
     pub(crate) const fn push(&mut self, byte: u8) {

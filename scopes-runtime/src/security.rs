@@ -122,8 +122,8 @@ impl<T: fmt::Debug> fmt::Debug for Resolved<T> {
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct SecurityScopes {
-    scopes: &'static [&'static str],
-    scope_str: &'static str,
+    pub(crate) scopes: &'static [&'static str],
+    pub(crate) scope_str: &'static str,
 }
 
 impl SecurityScopes {
