@@ -38,6 +38,23 @@ pub type Security<D> = Resolved<<D as Dependency>::Output>;
 
 /// A dependency's value, as [`Security<D>`] hands it to its user: owned, or shared with the
 /// other users in this request when the request's cache holds it.
+///
+/// Dependencies that give the same type give the same `Resolved<T>`:
+///
+/// ```
+/// use scopes_runtime::{dependency, Resolved, Security};
+///
+/// #[dependency]
+/// async fn user_id() -> u64 {
+///     7
+/// }
+///
+/// #[dependency]
+/// async fn checked(id: Security<user_id>) -> u64 {
+///     let same: &Resolved<u64> = &id;
+///     **same
+/// }
+/// ```
 pub struct Resolved<T> {
     value: Held<T>,
 }
