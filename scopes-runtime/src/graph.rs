@@ -28,7 +28,7 @@
 
 use core::marker::PhantomData;
 
-use crate::scope_set::{MAX_SCOPE_STR, MAX_SCOPES, ScopeSet, ScopeStr};
+use crate::scope_set::{ScopeSet, ScopeStr, str_eq};
 use crate::security::SecurityScopes;
 
 /// How many nodes one handler's dependency tree may have (each path counted separately).
@@ -173,23 +173,6 @@ pub struct Unions<const N: usize> {
     opaque: bool,
 }
 
-/// `a == b` for two byte strings, written out where it is used: the compiler's const
-/// evaluator is slow per function call, far less per loop step, and these comparisons are
-/// most of what it does for a handler's table.
-macro_rules! bytes_eq {
-    ($a:expr, $b:expr) => {{
-        let (a, b): (&[u8], &[u8]) = ($a, $b);
-        let n = a.len();
-        let mut same = n == b.len();
-        let mut k = 0;
-        while same && k < n {
-            same = a[k] == b[k];
-            k += 1;
-        }
-        same
-    }};
-}
-
 /// The scope union of one path: the set, its space-joined form, the node's identity and
 /// the row of its parent.
 #[derive(Debug, Clone, Copy)]
@@ -212,38 +195,14 @@ impl PathUnion {
 
     /// Appends `scope` to the set and to its joined form, unless the set holds it already.
     const fn push(&mut self, scope: &'static str) {
-        let new = scope.as_bytes();
-        let len = self.set.len;
-        let mut i = 0;
-        while i < len {
-            if bytes_eq!(self.set.items[i].as_bytes(), new) {
-                return;
-            }
-            i += 1;
+        if self.set.contains(scope) {
+            return;
         }
-        assert!(
-            len < MAX_SCOPES,
-            "scopes: more than MAX_SCOPES (32) distinct scopes in one union"
-        );
-        self.set.items[len] = scope;
-        self.set.len = len + 1;
-        let joined = &mut self.joined;
-        let new_len = new.len();
-        let extra = new_len + (len > 0) as usize;
-        assert!(
-            extra <= MAX_SCOPE_STR - joined.len,
-            "scopes: a scope union is longer than MAX_SCOPE_STR (1024) bytes"
-        );
-        if len > 0 {
-            joined.buf[joined.len] = b' ';
-            joined.len += 1;
+        if !self.set.is_empty() {
+            self.joined.push(b' ');
         }
-        let mut k = 0;
-        while k < new_len {
-            joined.buf[joined.len] = new[k];
-            joined.len += 1;
-            k += 1;
-        }
+        self.set.insert_new(scope);
+        self.joined.push_str(scope);
     }
 }
 
@@ -258,7 +217,7 @@ pub const fn unions<const N: usize>(node: &NodeInfo) -> Unions<N> {
     while i < N && !repeated {
         let mut j = 0;
         while j < i && !repeated {
-            repeated = bytes_eq!(rows[i].node.as_bytes(), rows[j].node.as_bytes());
+            repeated = str_eq(rows[i].node, rows[j].node);
             j += 1;
         }
         i += 1;
@@ -306,24 +265,21 @@ const fn fill(node: &NodeInfo, parent: usize, rows: &mut [PathUnion], at: usize)
 /// reuses the parent's, and a one-scope row's string is that scope: the compiler then
 /// checks fewer joined strings for UTF-8.
 const fn rows<const N: usize>(unions: &'static Unions<N>) -> [SecurityScopes; N] {
-    // Fields rather than accessors: each call costs the evaluator more than the work.
     let mut rows = [SecurityScopes::NONE; N];
     let mut i = 0;
     while i < N {
         let row = &unions.rows[i];
-        let len = row.set.len;
-        rows[i] = if i > 0 && len == unions.rows[row.parent].set.len {
+        let len = row.set.len();
+        rows[i] = if i > 0 && len == unions.rows[row.parent].set.len() {
             rows[row.parent]
         } else {
             let scopes = row.set.as_slice();
-            SecurityScopes {
-                scopes,
-                scope_str: match len {
-                    0 => "",
-                    1 => scopes[0],
-                    _ => row.joined.as_str(),
-                },
-            }
+            let text = match len {
+                0 => "",
+                1 => scopes[0],
+                _ => row.joined.as_str(),
+            };
+            SecurityScopes::new(scopes, text)
         };
         i += 1;
     }

@@ -3,6 +3,23 @@
 //! The scope unions of the dependency graph are computed by the compiler with these
 //! functions, so that a request never builds a set: it reads a `&'static` one.
 
+/// `a == b` for two byte strings, written out where it is used: the compiler's const
+/// evaluator is slow per function call, far less per loop step, and these comparisons are
+/// most of what it does for a handler's table of scope unions.
+macro_rules! bytes_eq {
+    ($a:expr, $b:expr) => {{
+        let (a, b): (&[u8], &[u8]) = ($a, $b);
+        let n = a.len();
+        let mut same = n == b.len();
+        let mut k = 0;
+        while same && k < n {
+            same = a[k] == b[k];
+            k += 1;
+        }
+        same
+    }};
+}
+
 /// How many distinct scopes one union can hold.
 pub const MAX_SCOPES: usize = 32;
 
@@ -20,8 +37,8 @@ pub const MAX_SCOPE_STR: usize = 1024;
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct ScopeSet {
-    pub(crate) items: [&'static str; MAX_SCOPES],
-    pub(crate) len: usize,
+    items: [&'static str; MAX_SCOPES],
+    len: usize,
 }
 
 impl ScopeSet {
@@ -81,9 +98,10 @@ impl ScopeSet {
 
     /// Whether `scope` is a member.
     pub const fn contains(&self, scope: &str) -> bool {
+        let scope = scope.as_bytes();
         let mut i = 0;
         while i < self.len {
-            if str_eq(self.items[i], scope) {
+            if bytes_eq!(self.items[i].as_bytes(), scope) {
                 return true;
             }
             i += 1;
@@ -170,39 +188,32 @@ pub const fn scopes_eq(a: &[&str], b: &[&str]) -> bool {
 
 /// `a == b` for `str`, usable in `const`.
 pub const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
+    bytes_eq!(a.as_bytes(), b.as_bytes())
 }
 
 /// The space-joined form of a [`ScopeSet`], in a fixed buffer built at compile time.
 #[derive(Debug, Clone, Copy)]
 pub struct ScopeStr {
-    pub(crate) buf: [u8; MAX_SCOPE_STR],
-    pub(crate) len: usize,
+    buf: [u8; MAX_SCOPE_STR],
+    len: usize,
 }
 
 impl ScopeStr {
-    /// Appends the bytes of `s` (one copy: the compiler's const evaluator is slow byte by
-    /// byte).
+    /// Appends the bytes of `s`, in a loop: for a scope's few bytes the const evaluator is
+    /// faster at that than at the calls a copy between slices takes.
     pub(crate) const fn push_str(&mut self, s: &str) {
         let bytes = s.as_bytes();
+        let n = bytes.len();
         assert!(
-            bytes.len() <= MAX_SCOPE_STR - self.len,
+            n <= MAX_SCOPE_STR - self.len,
             "scopes: a scope union is longer than MAX_SCOPE_STR (1024) bytes"
         );
-        let (_, free) = self.buf.split_at_mut(self.len);
-        free.split_at_mut(bytes.len()).0.copy_from_slice(bytes);
-        self.len += bytes.len();
+        let mut i = 0;
+        while i < n {
+            self.buf[self.len + i] = bytes[i];
+            i += 1;
+        }
+        self.len += n;
     }
 
     pub(crate) const fn push(&mut self, byte: u8) {

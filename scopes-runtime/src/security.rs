@@ -139,8 +139,8 @@ impl<T: fmt::Debug> fmt::Debug for Resolved<T> {
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct SecurityScopes {
-    pub(crate) scopes: &'static [&'static str],
-    pub(crate) scope_str: &'static str,
+    scopes: &'static [&'static str],
+    scope_str: &'static str,
 }
 
 impl SecurityScopes {
