@@ -200,17 +200,7 @@ impl BearerToken {
     /// assert_eq!(BearerToken::from_headers(&req).unwrap().as_str(), "abc.def.ghi");
     /// ```
     pub fn from_headers(req: &HttpRequest) -> Result<Self, AuthError> {
-        let style = ErrorStyle::of(req);
-        let mut values = req.headers().get_all(header::AUTHORIZATION);
-        let Some(value) = values.next() else {
-            return Err(AuthError::not_authenticated().with_style(style));
-        };
-        if values.next().is_some() {
-            return Err(AuthError::malformed_credentials().with_style(style));
-        }
-        parse_authorization(value.as_bytes())
-            .map(|token| Self(token.to_owned()))
-            .map_err(|e| e.with_style(style))
+        bearer_str(req).map(|token| Self(token.to_owned()))
     }
 
     /// The token.
@@ -238,6 +228,20 @@ impl BearerToken {
     pub fn into_inner(self) -> String {
         self.0
     }
+}
+
+/// The bearer token of `req`, borrowed from its header; errors as
+/// [`BearerToken::from_headers`] answers them, in the app's [`ErrorStyle`] (looked up only
+/// then).
+pub(crate) fn bearer_str(req: &HttpRequest) -> Result<&str, AuthError> {
+    let mut values = req.headers().get_all(header::AUTHORIZATION);
+    let Some(value) = values.next() else {
+        return Err(AuthError::not_authenticated().with_style(ErrorStyle::of(req)));
+    };
+    if values.next().is_some() {
+        return Err(AuthError::malformed_credentials().with_style(ErrorStyle::of(req)));
+    }
+    parse_authorization(value.as_bytes()).map_err(|e| e.with_style(ErrorStyle::of(req)))
 }
 
 impl fmt::Debug for BearerToken {
@@ -289,6 +293,32 @@ mod tests {
 
     fn kind(value: &[u8]) -> Result<&str, AuthErrorKind> {
         parse_authorization(value).map_err(|e| e.kind())
+    }
+
+    #[test]
+    fn the_graph_reads_the_token_in_place() {
+        let req = actix_web::test::TestRequest::default()
+            .insert_header((header::AUTHORIZATION, "Bearer abc.def.ghi"))
+            .to_http_request();
+        let token = bearer_str(&req).unwrap();
+        assert_eq!(token, "abc.def.ghi");
+        // Borrowed from the header, not copied.
+        let value = req.headers().get(header::AUTHORIZATION).unwrap().as_bytes();
+        assert!(value.as_ptr_range().contains(&token.as_ptr()));
+
+        let two = actix_web::test::TestRequest::default()
+            .append_header((header::AUTHORIZATION, "Bearer a"))
+            .append_header((header::AUTHORIZATION, "Bearer b"))
+            .to_http_request();
+        let none = actix_web::test::TestRequest::default().to_http_request();
+        assert_eq!(
+            bearer_str(&two).map_err(|e| e.kind()),
+            Err(AuthErrorKind::MalformedCredentials)
+        );
+        assert_eq!(
+            bearer_str(&none).map_err(|e| e.kind()),
+            Err(AuthErrorKind::NotAuthenticated)
+        );
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub trait Dependency: Node + Sized {
 /// unique) at `path` if this request computed it already (only for handlers whose tree
 /// reaches a dependency twice: [`Path::caches`]). Generic over the value's type only, so it
 /// is compiled once per type.
+#[inline]
 pub fn cached<T: 'static>(node: TypeId, path: Path, cx: &Context) -> Option<Resolved<T>> {
     if !path.caches() {
         return None;
@@ -45,6 +46,7 @@ pub fn cached<T: 'static>(node: TypeId, path: Path, cx: &Context) -> Option<Reso
 
 /// The result `value` of the dependency `node` at `path`, kept in the request's cache when
 /// the handler needs one.
+#[inline]
 pub fn store<T: 'static>(node: TypeId, path: Path, cx: &mut Context, value: T) -> Resolved<T> {
     if !path.caches() {
         return Resolved::owned(value);

@@ -9,7 +9,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use serde::Serialize;
 
 use super::{Claims, TokenConfig, TokenError};
-use crate::bearer::BearerToken;
+use crate::bearer::bearer_str;
 use crate::context::Context;
 use crate::dependency::Dependency;
 use crate::error::{AuthError, ErrorStyle};
@@ -147,7 +147,7 @@ impl VerifiedToken {
         let outcome = match cached {
             Some(Verified(outcome)) => outcome.map(Held::Shared),
             None => {
-                let bearer = BearerToken::from_headers(req).inspect_err(|error| {
+                let bearer = bearer_str(req).inspect_err(|error| {
                     tracing::info!(reason = ?error.kind(), "authentication failed");
                 })?;
                 let Some(config) = TokenConfig::of(req) else {
@@ -159,7 +159,7 @@ impl VerifiedToken {
                         "Internal Server Error",
                     ));
                 };
-                let outcome = config.verify(bearer.as_str());
+                let outcome = config.verify(bearer);
                 if let Err(e) = &outcome {
                     tracing::info!(reason = ?e.kind(), "authentication failed");
                     tracing::debug!(error = %e, "bearer token refused");
