@@ -48,8 +48,8 @@ impl Config {
         let mut config = Self {
             quick: false,
             phases: PHASES.to_vec(),
-            http_rounds: 8,
-            http_duration: Duration::from_secs(4),
+            http_rounds: 24,
+            http_duration: Duration::from_secs(1),
             http_connections: 32,
             login_rounds: 3,
             login_duration: Duration::from_secs(4),
@@ -66,7 +66,7 @@ impl Config {
                 "--quick" => {
                     config.quick = true;
                     config.http_rounds = 2;
-                    config.http_duration = Duration::from_secs(2);
+                    config.http_duration = Duration::from_secs(1);
                     config.login_rounds = 1;
                     config.login_duration = Duration::from_secs(3);
                     config.compile_sizes = vec![10, 100];
@@ -232,6 +232,7 @@ fn run() -> Result<(), String> {
 
     let mut report = Report::new(&config);
     report.load_start = harness::report::loadavg();
+    report.release_profile = harness::report::release_profile(&root);
     eprintln!("[build] cargo build --release -p demo-app -p bench --bins");
     report.build_time = Some(build(&root, &config)?);
 

@@ -15,6 +15,9 @@ use crate::Ctx;
 pub(crate) const SERVER_CPU: &str = "0";
 pub(crate) const CLIENT_CPU: &str = "1";
 
+/// How long a server may take to go idle after a run before the next one starts.
+const SETTLE_PATIENCE: Duration = Duration::from_secs(3);
+
 /// The control: demo-app's app served by the baseline's binary.
 pub(crate) const DSL_CONTROL: &str = "DSL in baseline binary";
 
@@ -119,6 +122,7 @@ pub(crate) fn run(ctx: &Ctx, fastapi: Option<&FastApi>) -> Result<HttpResults, S
         check(ctx, server)?;
         eprintln!("[http] warm-up {}", server.name);
         wrk(ctx, server, Duration::from_secs(2)).run()?;
+        server.settle(SETTLE_PATIENCE);
     }
     let mut contenders: Vec<Contender> = servers
         .iter()
@@ -135,9 +139,15 @@ pub(crate) fn run(ctx: &Ctx, fastapi: Option<&FastApi>) -> Result<HttpResults, S
             let i = (round - 1 + k) % n;
             let (server, contender) = (&servers[i], &mut contenders[i]);
             let run = wrk(ctx, server, cfg.http_duration).run()?;
+            let settled = server.settle(SETTLE_PATIENCE);
             eprintln!(
-                "[http] round {round}/{} {:<13} {:>9.0} req/s  p50 {:.3} ms  p99 {:.3} ms",
-                cfg.http_rounds, server.name, run.rps, run.p50, run.p99
+                "[http] round {round}/{} {:<13} {:>9.0} req/s  p50 {:.3} ms  p99 {:.3} ms  (idle after {} ms)",
+                cfg.http_rounds,
+                server.name,
+                run.rps,
+                run.p50,
+                run.p99,
+                settled.as_millis()
             );
             if run.non_2xx > 0 || run.requests == 0 {
                 return Err(format!(

@@ -20,6 +20,8 @@ pub(crate) struct Report {
     pub(crate) wall_time: Duration,
     pub(crate) load_start: String,
     pub(crate) load_end: String,
+    /// The release profile the servers were built with.
+    pub(crate) release_profile: String,
     pub(crate) fastapi_versions: Option<String>,
     pub(crate) fastapi_skipped: Option<String>,
     pub(crate) http: Option<HttpResults>,
@@ -27,6 +29,33 @@ pub(crate) struct Report {
     pub(crate) alloc: Option<AllocResults>,
     pub(crate) compile: Option<CompileResults>,
     pub(crate) micro: Option<MicroResults>,
+}
+
+/// The settings of `[profile.release]` in the workspace's `Cargo.toml`, then any
+/// `CARGO_PROFILE_RELEASE_*` variables, which override them: how the servers were built.
+pub(crate) fn release_profile(root: &std::path::Path) -> String {
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
+    let mut settings: Vec<String> = manifest
+        .lines()
+        .skip_while(|line| line.trim() != "[profile.release]")
+        .skip(1)
+        .take_while(|line| !line.trim_start().starts_with('['))
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    settings.extend(std::env::vars().filter_map(|(key, value)| {
+        let key = key.strip_prefix("CARGO_PROFILE_RELEASE_")?;
+        Some(format!(
+            "{} = {value} (env)",
+            key.to_lowercase().replace('_', "-")
+        ))
+    }));
+    if settings.is_empty() {
+        "Cargo's default".to_owned()
+    } else {
+        settings.join(", ")
+    }
 }
 
 /// `/proc/loadavg`'s three averages.
@@ -84,6 +113,7 @@ impl Report {
             wall_time: Duration::ZERO,
             load_start: String::new(),
             load_end: String::new(),
+            release_profile: String::new(),
             fastapi_versions: None,
             fastapi_skipped: None,
             http: None,
@@ -282,8 +312,11 @@ impl Report {
              cargo run -p bench --release -- --only http,alloc       # some phases: http login alloc compile micro\n\
              cargo run -p bench --release -- --no-fastapi            # without the Python original\n\
              cargo bench -p bench --bench micro                      # the criterion micro benches alone, full length\n\
+             # the servers built with Cargo's default release profile instead of the workspace's:\n\
+             CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo run -p bench --release -- --only http\n\
              ```\n\n\
-             The harness builds demo-app and the baseline servers in release, runs wrk from a \
+             The harness builds demo-app and the baseline servers with the workspace's release \
+             profile (`Cargo.toml`: fat LTO, one codegen unit, as a server ships), runs wrk from a \
              separate process on loopback, and writes this file and `bench/results/*.png`. The \
              FastAPI original (`../shared/spec/tutorial.py`) runs when it and `python3` are \
              present, in a venv the harness creates with pip (`target/bench-venv`); otherwise it \
@@ -303,6 +336,10 @@ impl Report {
             ("CPU", cpu_model()),
             ("kernel", first_line("uname", &["-sr"])),
             ("rustc", first_line("rustc", &["--version"])),
+            (
+                "release profile (`[profile.release]`)",
+                format!("`{}`", self.release_profile),
+            ),
             (
                 "wrk",
                 first_line("wrk", &["-v"])
@@ -349,8 +386,14 @@ impl Report {
                  A valid token for `johndoe` with `me items`. Each server runs alone in its \
                  process with one worker (`--workers 1`), pinned to CPU 0 with `taskset`; wrk \
                  runs pinned to CPU 1: `wrk -t1 -c{} -d{}s --latency`. After a 2 s warm-up each, \
-                 the contenders take turns for {} rounds, each round starting one contender \
-                 further (A B C D E, B C D E A, ..), and the table shows the medians over rounds (latency: the median of each round's percentile). The Rust \
+                 the contenders take turns for {} short rounds, each round starting one contender \
+                 further (A B C D E, B C D E A, ..), and the table shows the medians over rounds \
+                 (latency: the median of each round's percentile). The rounds are short because \
+                 this VM has slow phases lasting seconds: short rounds put both sides of a \
+                 comparison in the same phase more often, and the ratios are taken within rounds \
+                 (\"paired\"). After each run the harness waits until that server is idle \
+                 (its CPU time no longer moving: uvicorn keeps working off a run's tail for a \
+                 while), so that no run starts on a CPU still busy with the one before. The Rust \
                  servers log at `warn` (the access-log middleware runs but prints nothing), \
                  uvicorn with `--log-level warning --no-access-log`.\n\n\
                  - **demo-app**: the release binary, the tutorial on the DSL.\n\

@@ -80,6 +80,29 @@ impl Server {
         }
     }
 
+    /// Waits (at most `patience`) until the server is idle: no CPU time spent in 100 ms,
+    /// beyond one clock tick. A server that is still working off the tail of a load run
+    /// (closing connections, a garbage collector) would otherwise take the CPU from the next
+    /// contender's run. How long it waited; `patience` when it never settled or its CPU time
+    /// cannot be read.
+    pub(crate) fn settle(&self, patience: Duration) -> Duration {
+        let started = Instant::now();
+        let Some(mut last) = cpu_ticks(self.child.id()) else {
+            return patience;
+        };
+        while started.elapsed() < patience {
+            std::thread::sleep(Duration::from_millis(100));
+            let Some(now) = cpu_ticks(self.child.id()) else {
+                return patience;
+            };
+            if now.saturating_sub(last) <= 1 {
+                return started.elapsed();
+            }
+            last = now;
+        }
+        patience
+    }
+
     /// The base URL.
     pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
@@ -91,6 +114,17 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// User plus system CPU time of process `pid` and all its threads, in clock ticks
+/// (`/proc/<pid>/stat`, fields 14 and 15); `None` where there is no `/proc`.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces: count after it.
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
 }
 
 /// An HTTP answer: status and body.
