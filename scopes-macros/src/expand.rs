@@ -129,10 +129,11 @@ fn dependency(node: &Node) -> TokenStream {
     }
 }
 
-/// A `#[secured]` handler: a wrapper of the same name whose only extractors are the request
-/// and its payload resolves the parameters in order (decorator dependencies first), then
-/// runs the user's fn, moved inside it (or, when that cannot change its meaning, just its
-/// body: see [`can_inline`]). Route macros below `#[secured]` then see the wrapper.
+/// A `#[secured]` handler: a wrapper of the same name, whose one argument is the runtime's
+/// `Context` (the request and its body, extracted at once), resolves the parameters in order
+/// (decorator dependencies first), then runs the user's fn, moved inside it (or, when that
+/// cannot change its meaning, just its body: see [`can_inline`]). Route macros below
+/// `#[secured]` then see the wrapper.
 fn handler(node: &Node) -> TokenStream {
     let func = &node.func;
     let name = &func.sig.ident;
@@ -199,11 +200,10 @@ fn handler(node: &Node) -> TokenStream {
     quote! {
         #(#outer_attrs)*
         #vis async fn #name(
-            __scopes_req: #p::actix_web::HttpRequest,
-            __scopes_payload: #p::actix_web::web::Payload,
+            mut __scopes_cx: #p::Context,
         ) -> ::core::result::Result<#responder, #p::actix_web::Error> {
             let __scopes_path = <#name as #p::Handler>::ROOT;
-            let __scopes_cx = &mut #p::Context::new(__scopes_req, __scopes_payload);
+            let __scopes_cx = &mut __scopes_cx;
             #(#stmts)*
             #call
         }

@@ -12,7 +12,7 @@ pub use crate::graph::{
 pub use crate::scope_set::ScopeSet;
 pub use crate::security::Security;
 
-use actix_web::{Error, FromRequest, HttpRequest, web};
+use actix_web::{Error, FromRequest};
 
 /// Runs an ordinary actix-web extractor for a dependency or handler parameter.
 pub async fn extract<T: FromRequest>(cx: &mut Context) -> Result<T, Error> {
@@ -71,7 +71,7 @@ where
 )]
 pub trait SecuredFn {}
 
-impl<F, R> SecuredFn for F where F: Fn(HttpRequest, web::Payload) -> R {}
+impl<F, R> SecuredFn for F where F: Fn(Context) -> R {}
 
 /// Fails to compile, with the message above, when `#[secured]` was placed below a route macro.
 pub const fn assert_secured_fn<F: SecuredFn>(_: &F) {}

@@ -235,13 +235,12 @@ impl BearerToken {
 /// then).
 pub(crate) fn bearer_str(req: &HttpRequest) -> Result<&str, AuthError> {
     let mut values = req.headers().get_all(header::AUTHORIZATION);
-    let Some(value) = values.next() else {
-        return Err(AuthError::not_authenticated().with_style(ErrorStyle::of(req)));
+    let token = match (values.next(), values.next()) {
+        (Some(value), None) => parse_authorization(value.as_bytes()),
+        (None, _) => Err(AuthError::not_authenticated()),
+        (Some(_), Some(_)) => Err(AuthError::malformed_credentials()),
     };
-    if values.next().is_some() {
-        return Err(AuthError::malformed_credentials().with_style(ErrorStyle::of(req)));
-    }
-    parse_authorization(value.as_bytes()).map_err(|e| e.with_style(ErrorStyle::of(req)))
+    token.map_err(|e| e.with_style(ErrorStyle::of(req)))
 }
 
 impl fmt::Debug for BearerToken {

@@ -1,7 +1,10 @@
 //! [`Context`]: what resolving a handler's dependencies carries from node to node.
 
+use core::convert::Infallible;
+use core::future::{Ready, ready};
+
 use actix_web::dev::Payload;
-use actix_web::{HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest};
 
 use crate::cache::Cache;
 
@@ -15,15 +18,6 @@ pub struct Context {
 }
 
 impl Context {
-    /// The context of a request for a handler's wrapper; allocates nothing.
-    pub fn new(req: HttpRequest, payload: web::Payload) -> Self {
-        Self {
-            req,
-            payload: payload.into_inner(),
-            cache: Cache::new(),
-        }
-    }
-
     /// The context of a request with no body, for resolving a dependency outside a handler
     /// (benchmarks, tests).
     pub fn without_body(req: HttpRequest) -> Self {
@@ -52,6 +46,22 @@ impl Context {
     /// The per-request cache, to record a result.
     pub(crate) fn cache_mut(&mut self) -> &mut Cache {
         &mut self.cache
+    }
+}
+
+/// A handler's wrapper takes the context as its one argument: the request and its body in one
+/// extraction, allocating nothing.
+impl FromRequest for Context {
+    type Error = Infallible;
+    type Future = Ready<Result<Self, Infallible>>;
+
+    #[inline]
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready(Ok(Self {
+            req: req.clone(),
+            payload: payload.take(),
+            cache: Cache::new(),
+        }))
     }
 }
 

@@ -181,8 +181,8 @@ pub use token::{
 ///   in order, for their checks; their values are discarded.
 /// - The first error (from a dependency or an extractor) becomes the response.
 /// - A dependency reached twice under the same scope union runs once per request.
-/// - The handler becomes a wrapper taking `(HttpRequest, web::Payload)` that runs the
-///   function you wrote, kept inside it unchanged (or, when that cannot change what it means,
+/// - The handler becomes a wrapper with one extractor (a hidden context: the request and its
+///   body, taken at once) that runs the function you wrote, kept inside it unchanged (or, when that cannot change what it means,
 ///   just its body, which is less to compile). Attributes below `#[secured]` see the wrapper: put
 ///   `#[utoipa::path]` either below (paths and methods come from the route macro) or above
 ///   `#[secured]` (it then also sees the original parameters). Route macros are recognised

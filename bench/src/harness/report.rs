@@ -31,31 +31,42 @@ pub(crate) struct Report {
     pub(crate) micro: Option<MicroResults>,
 }
 
-/// The settings of `[profile.release]` in the workspace's `Cargo.toml`, then any
-/// `CARGO_PROFILE_RELEASE_*` variables, which override them: how the servers were built.
+/// How the servers were built: the settings of `[profile.release]` in the workspace's
+/// `Cargo.toml`, overridden by any `CARGO_PROFILE_RELEASE_*` variables, as Cargo does.
 pub(crate) fn release_profile(root: &std::path::Path) -> String {
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
-    let mut settings: Vec<String> = manifest
+    profile_settings(&manifest, std::env::vars())
+}
+
+fn profile_settings(manifest: &str, env: impl Iterator<Item = (String, String)>) -> String {
+    let mut settings: Vec<(String, String)> = manifest
         .lines()
         .skip_while(|line| line.trim() != "[profile.release]")
         .skip(1)
         .take_while(|line| !line.trim_start().starts_with('['))
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(str::to_owned)
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .map(|(key, value)| (key.trim().to_owned(), value.trim().to_owned()))
         .collect();
-    settings.extend(std::env::vars().filter_map(|(key, value)| {
-        let key = key.strip_prefix("CARGO_PROFILE_RELEASE_")?;
-        Some(format!(
-            "{} = {value} (env)",
-            key.to_lowercase().replace('_', "-")
-        ))
-    }));
-    if settings.is_empty() {
-        "Cargo's default".to_owned()
-    } else {
-        settings.join(", ")
+    for (key, value) in env {
+        let Some(key) = key.strip_prefix("CARGO_PROFILE_RELEASE_") else {
+            continue;
+        };
+        let key = key.to_lowercase().replace('_', "-");
+        let value = format!("{value} (from the environment)");
+        match settings.iter_mut().find(|(k, _)| *k == key) {
+            Some(setting) => setting.1 = value,
+            None => settings.push((key, value)),
+        }
     }
+    if settings.is_empty() {
+        return "Cargo's default".to_owned();
+    }
+    settings
+        .iter()
+        .map(|(key, value)| format!("{key} = {value}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `/proc/loadavg`'s three averages.
@@ -392,8 +403,8 @@ impl Report {
                  this VM has slow phases lasting seconds: short rounds put both sides of a \
                  comparison in the same phase more often, and the ratios are taken within rounds \
                  (\"paired\"). After each run the harness waits until that server is idle \
-                 (its CPU time no longer moving: uvicorn keeps working off a run's tail for a \
-                 while), so that no run starts on a CPU still busy with the one before. The Rust \
+                 (its CPU time no longer moving; uvicorn sometimes takes a few tenths of a second \
+                 to work off a run's tail), so that no run starts on a CPU still busy with the one before. The Rust \
                  servers log at `warn` (the access-log middleware runs but prints nothing), \
                  uvicorn with `--log-level warning --no-access-log`.\n\n\
                  - **demo-app**: the release binary, the tutorial on the DSL.\n\
@@ -824,5 +835,34 @@ impl Report {
             );
         }
         md.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::profile_settings;
+
+    #[test]
+    fn the_release_profile_is_read_as_cargo_reads_it() {
+        let manifest = "[workspace]\n[profile.release]\n# why\nlto = \"fat\"\ncodegen-units = 1\n\n[profile.dev]\nopt-level = 1\n";
+        let none = std::iter::empty();
+        assert_eq!(
+            profile_settings(manifest, none),
+            "lto = \"fat\", codegen-units = 1"
+        );
+        let env = [
+            ("CARGO_PROFILE_RELEASE_LTO", "false"),
+            ("CARGO_PROFILE_RELEASE_DEBUG", "true"),
+            ("CARGO_PROFILE_DEV_LTO", "true"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        assert_eq!(
+            profile_settings(manifest, env.into_iter()),
+            "lto = false (from the environment), codegen-units = 1, debug = true (from the environment)"
+        );
+        assert_eq!(
+            profile_settings("[workspace]\n", std::iter::empty()),
+            "Cargo's default"
+        );
     }
 }
