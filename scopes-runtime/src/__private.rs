@@ -3,13 +3,11 @@
 pub use actix_web;
 pub use core;
 
-pub use crate::cache::Cache;
 pub use crate::context::Context;
 pub use crate::dependency::{Dependency, cached, store};
 pub use crate::graph::{
     Handler, Node, NodeInfo, NodeKind, Path, PathTable, Route, child_offset, tree_len,
 };
-pub use crate::scope_set::ScopeSet;
 pub use crate::security::Security;
 
 use actix_web::{Error, FromRequest};

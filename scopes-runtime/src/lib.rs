@@ -182,8 +182,9 @@ pub use token::{
 /// - The first error (from a dependency or an extractor) becomes the response.
 /// - A dependency reached twice under the same scope union runs once per request.
 /// - The handler becomes a wrapper with one extractor (a hidden context: the request and its
-///   body, taken at once) that runs the function you wrote, kept inside it unchanged (or, when that cannot change what it means,
-///   just its body, which is less to compile). Attributes below `#[secured]` see the wrapper: put
+///   body, taken at once) that runs the function you wrote, kept inside it unchanged (or,
+///   when that cannot change what it means, just its body, which is less to compile).
+///   Attributes below `#[secured]` see the wrapper: put
 ///   `#[utoipa::path]` either below (paths and methods come from the route macro) or above
 ///   `#[secured]` (it then also sees the original parameters). Route macros are recognised
 ///   by their names (`get`, `post`, .., `route`, `routes`, optionally as `actix_web::..`).

@@ -119,8 +119,13 @@ impl Drop for Server {
 /// User plus system CPU time of process `pid` and all its threads, in clock ticks
 /// (`/proc/<pid>/stat`, fields 14 and 15); `None` where there is no `/proc`.
 fn cpu_ticks(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) is in parentheses and may hold spaces: count after it.
+    stat_cpu_ticks(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// Fields 14 and 15 of a `/proc/<pid>/stat` line, summed.
+fn stat_cpu_ticks(stat: &str) -> Option<u64> {
+    // The command name (field 2) is in parentheses and may hold spaces and parentheses:
+    // count after its last `)`.
     let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
     let utime: u64 = fields.nth(11)?.parse().ok()?;
     let stime: u64 = fields.next()?.parse().ok()?;
@@ -178,4 +183,19 @@ pub(crate) fn post_form(port: u16, path: &str, form: &str) -> Result<Answer, Str
         form.len()
     );
     exchange(port, &request)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stat_cpu_ticks;
+
+    #[test]
+    fn reads_user_and_system_time_after_the_command_name() {
+        // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
+        // utime stime cutime ..
+        let stat = "4242 (a (b) c) S 1 4242 4242 0 -1 4194560 900 0 7 0 120 35 5 6 20 0 3";
+        assert_eq!(stat_cpu_ticks(stat), Some(155));
+        assert_eq!(stat_cpu_ticks("4242 (x) S 1 2"), None);
+        assert_eq!(stat_cpu_ticks(""), None);
+    }
 }

@@ -7,10 +7,10 @@
 //!   [`verify`](TokenConfig::verify)s tokens.
 //! - [`Claims`]: the typed claims.
 //! - [`VerifiedToken`]: the bearer token verified with the [`TokenConfig`] in app data, at
-//!   most once per request (see its docs for code outside the handler's tree): a node of the dependency graph (`Security<VerifiedToken>`), which
-//!   the graph shares between its readers, or an extractor (and the
-//!   [`VerifiedToken::authenticate`] helper) that keeps the outcome in the request's
-//!   extensions for later readers.
+//!   most once per request (see its docs for code outside the handler's tree): a node of the
+//!   dependency graph (`Security<VerifiedToken>`), which the graph shares between its
+//!   readers, or an extractor (and the [`VerifiedToken::authenticate`] helper) that keeps the
+//!   outcome in the request's extensions for later readers.
 //!
 //! Verification is strict: the header's `alg` must be the configured one (so `none` and
 //! algorithm confusion are rejected), keys never come from `kid`/`jku`/`x5u`/`jwk`

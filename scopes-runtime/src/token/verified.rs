@@ -1,6 +1,8 @@
 //! [`VerifiedToken`]: the request's verified claims, verified once per request, and the
 //! `/token` endpoint's [`TokenResponse`].
 
+use core::any::TypeId;
+use core::future::Future;
 use std::sync::Arc;
 
 use actix_web::dev::Payload;
@@ -14,10 +16,7 @@ use crate::context::Context;
 use crate::dependency::Dependency;
 use crate::error::{AuthError, ErrorStyle};
 use crate::graph::{Node, NodeInfo, NodeKind, Path};
-use crate::security::Security;
-use crate::security::SecurityScopes;
-use core::any::TypeId;
-use core::future::Future;
+use crate::security::{Security, SecurityScopes};
 
 /// The tutorial's `/token` response: `{"access_token": "…", "token_type": "bearer"}`.
 ///
@@ -284,7 +283,6 @@ impl Dependency for VerifiedToken {
     /// The graph shares one verification between the dependencies that read it; it goes in
     /// the request's extensions only when the tree repeats a node (it may then be read under
     /// another scope union) or some node's code may read it from there.
-    #[allow(clippy::manual_async_fn)]
     fn resolve(
         path: Path,
         cx: &mut Context,
