@@ -21,7 +21,8 @@
 use actix_web::http::header::WWW_AUTHENTICATE;
 use actix_web::{Either, HttpRequest, HttpResponse, Responder, get, web};
 use demo_app::users::{User, UserDb};
-use scopes_runtime::{AuthErrorKind, BearerToken, TokenConfig, VerifiedToken};
+use scopes_runtime::oauth2::AuthErrorKind;
+use scopes_runtime::{BearerToken, TokenConfig, VerifiedToken};
 use serde_json::json;
 
 const CREDENTIALS: &str = "Could not validate credentials";

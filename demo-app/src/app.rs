@@ -4,16 +4,12 @@ use std::time::Duration;
 
 use actix_web::http::Method;
 use actix_web::{HttpRequest, web};
-use scopes_runtime::graph::NodeInfo;
-use scopes_runtime::{
-    ErrorStyle, OAuth2PasswordBearer, TokenConfig, handler_info, required_scopes,
-};
-
+use scopes_runtime::{ErrorStyle, OAuth2PasswordBearer, TokenConfig};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::auth::{OAUTH2, TokenLifetime, login_for_access_token};
 use crate::fallback::RouteTable;
-use crate::handlers::{read_own_items, read_system_status, read_users_me};
+use crate::handlers::SECURED;
 use crate::users::UserDb;
 
 /// Everything the app shares between workers.
@@ -48,9 +44,7 @@ impl AppState {
             .app_data(self.users.clone())
             .app_data(self.lifetime.clone())
             .service(login_for_access_token)
-            .service(read_users_me)
-            .service(read_own_items)
-            .service(read_system_status)
+            .service(SECURED)
             .service(crate::docs::swagger_ui)
             .service(crate::docs::swagger_ui_slash)
             .service(
@@ -65,32 +59,14 @@ impl AppState {
     }
 }
 
-/// The secured handlers, each with its description and the scopes its tree requires, both
-/// computed by the compiler: the one list the fallback, the route table and the OpenAPI
-/// document read.
-pub const SECURED: [(&NodeInfo, &[&str]); 3] = [
-    (
-        handler_info!(read_users_me),
-        required_scopes!(read_users_me),
-    ),
-    (
-        handler_info!(read_own_items),
-        required_scopes!(read_own_items),
-    ),
-    (
-        handler_info!(read_system_status),
-        required_scopes!(read_system_status),
-    ),
-];
-
 /// The routes of the app, for the fallback's 405s and redirects.
 pub fn route_table() -> RouteTable {
-    SECURED.iter().fold(
+    SECURED.handlers().iter().fold(
         RouteTable::default()
             .route(Method::POST, "/token")
             .route(Method::GET, "/openapi.json")
             .route(Method::GET, "/docs")
             .route(Method::GET, "/docs/{_:.*}"),
-        |table, (info, _)| table.handler(info),
+        |table, handler| table.handler(handler.info),
     )
 }

@@ -9,14 +9,12 @@
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, HeaderValue, PRAGMA};
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{post, web};
+use scopes_runtime::oauth2::FormError;
 use scopes_runtime::{
-    AuthError, ErrorStyle, FormError, OAuth2PasswordBearer, OAuth2PasswordRequestForm,
-    PasswordHasher, Security, SecurityScopes, TokenConfig, TokenResponse, VerifiedToken,
-    dependency,
+    AuthError, OAuth2PasswordBearer, OAuth2PasswordRequestForm, PasswordHasher, Security,
+    SecurityScopes, TokenConfig, TokenResponse, VerifiedToken, dependency,
 };
-use serde_json::json;
 
 use crate::users::{User, UserDb};
 
@@ -69,26 +67,23 @@ pub async fn get_current_active_user(
     Ok(current_user.into_inner())
 }
 
-/// The tutorial's `login_for_access_token`, granting only what the user may have.
+/// The tutorial's `login_for_access_token`, in its four steps: the form, the user, the
+/// token, the answer.
 ///
-/// The granted scopes are the requested ones that the user may be granted and that
-/// [`OAUTH2`] declares, in request order; when they differ from the request, the response
-/// says which (`scope`, RFC 6749 section 5.1). In RFC 6750 mode errors take RFC 6749
+/// It grants only what the user may have: the requested scopes that the user may be
+/// granted and that [`OAUTH2`] declares ([`OAuth2PasswordBearer::grant`]); when they differ
+/// from the request, the response says which. In RFC 6750 mode errors take RFC 6749
 /// section 5.2's form.
 #[post("/token")]
 pub(crate) async fn login_for_access_token(
-    req: HttpRequest,
     form: Result<OAuth2PasswordRequestForm, FormError>,
+    scheme: OAuth2PasswordBearer,
     db: web::Data<UserDb>,
     tokens: web::Data<TokenConfig>,
     lifetime: web::Data<TokenLifetime>,
-) -> HttpResponse {
-    let style = ErrorStyle::of(&req);
-    let form = match form {
-        Ok(form) => form,
-        Err(error) if style == ErrorStyle::Rfc6750 => return rfc6749_form_error(&error),
-        Err(error) => return actix_web::ResponseError::error_response(&error),
-    };
+) -> Result<TokenResponse, actix_web::Error> {
+    let form = form.map_err(|error| scheme.form_error(error))?;
+
     let user = db.get(&form.username);
     let hash = user.map(|u| u.hashed_password);
     let verified = PASSWORDS
@@ -97,69 +92,22 @@ pub(crate) async fn login_for_access_token(
         .unwrap_or(false);
     let Some(user) = user.filter(|_| verified) else {
         tracing::info!(reason = "bad username or password", "login refused");
-        let mut res =
-            actix_web::ResponseError::error_response(&AuthError::invalid_grant().with_style(style));
-        if style == ErrorStyle::Rfc6750 {
-            no_store(&mut res);
-        }
-        return res;
+        return Err(AuthError::invalid_grant()
+            .with_style(scheme.error_style())
+            .into());
     };
 
-    let mut granted: Vec<&str> = Vec::new();
-    let mut undeclared = false;
-    for scope in &form.scopes {
-        let declared = OAUTH2.description_of(scope).is_some();
-        undeclared |= !declared;
-        if declared
-            && user.grantable.contains(&scope.as_str())
-            && !granted.contains(&scope.as_str())
-        {
-            granted.push(scope);
-        }
-    }
-    if undeclared && style == ErrorStyle::Rfc6750 {
-        return rfc6749_error(
-            "invalid_scope",
-            "A requested scope is not declared by this server",
-        );
-    }
-    let token = match tokens.issue(&user.user.username, granted.iter().copied(), lifetime.0) {
-        Ok(token) => token,
-        Err(error) => {
+    let grant = scheme.grant(&form.scopes, user.grantable)?;
+    let token = tokens
+        .issue(
+            &user.user.username,
+            grant.scopes().iter().copied(),
+            lifetime.0,
+        )
+        .map_err(|error| {
             tracing::error!(%error, "could not issue a token");
-            return HttpResponse::InternalServerError()
-                .json(json!({"detail": "Internal Server Error"}));
-        }
-    };
-    let mut body = serde_json::to_value(TokenResponse::bearer(token)).unwrap_or_default();
-    if granted.len() != form.scopes.len() || granted.iter().zip(&form.scopes).any(|(g, r)| g != r) {
-        body["scope"] = json!(granted.join(" "));
-    }
-    let mut res = HttpResponse::Ok().json(body);
-    no_store(&mut res);
-    res
-}
+            AuthError::custom(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+        })?;
 
-/// A form error as RFC 6749 section 5.2 writes it.
-fn rfc6749_form_error(error: &FormError) -> HttpResponse {
-    let bad_grant = error.issues().iter().any(|i| i.field() == "grant_type");
-    if bad_grant {
-        rfc6749_error("unsupported_grant_type", "grant_type must be password")
-    } else {
-        rfc6749_error("invalid_request", "username and password are required")
-    }
-}
-
-fn rfc6749_error(error: &str, description: &str) -> HttpResponse {
-    let mut res = HttpResponse::BadRequest()
-        .json(json!({ "error": error, "error_description": description }));
-    no_store(&mut res);
-    res
-}
-
-/// RFC 6749 section 5.1: token endpoint answers are never cached.
-fn no_store(res: &mut HttpResponse) {
-    let headers = res.headers_mut();
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
+    Ok(TokenResponse::bearer(token).granting(&grant))
 }

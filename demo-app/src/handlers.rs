@@ -7,10 +7,17 @@
 //! | `@app.get("/status/")` `read_system_status(current_user = Depends(get_current_user))` | [`read_system_status`] |
 
 use actix_web::{Responder, get, web};
-use scopes_runtime::{Depends, Security, secured};
+use scopes_runtime::services::SecuredServices;
+use scopes_runtime::{Depends, Security, secured, secured_services};
 use serde_json::json;
 
 use crate::auth::{get_current_active_user, get_current_user};
+
+/// The secured handlers, listed once: registered by the app, and read by the route table,
+/// the fallback and the OpenAPI document (each handler's routes and required scopes come
+/// from the compiler).
+pub const SECURED: SecuredServices<3> =
+    secured_services![read_users_me, read_own_items, read_system_status];
 
 /// The current user.
 #[secured]

@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use scopes_runtime::{JwtAlgorithm, JwtKeys, KeyError};
+use scopes_runtime::JwtKeys;
+use scopes_runtime::oauth2::{JwtAlgorithm, KeyError};
 
 use crate::cli::{Algorithm, ServeArgs};
 

@@ -15,18 +15,20 @@ use utoipa::openapi::{
 
 use scopes_runtime::openapi::SecuredRoutes;
 
-use crate::app::SECURED;
 use crate::auth::OAUTH2;
+use crate::handlers::SECURED;
 
 /// The name FastAPI gives the scheme: its class name.
 pub const SCHEME: &str = "OAuth2PasswordBearer";
 
 /// The secured routes, from the handlers' route macros and the graph.
 pub fn secured_routes() -> SecuredRoutes {
-    SECURED.iter().fold(
-        SecuredRoutes::new(SCHEME, &OAUTH2),
-        |routes, (info, scopes)| routes.node(info, scopes),
-    )
+    SECURED
+        .handlers()
+        .iter()
+        .fold(SecuredRoutes::new(SCHEME, &OAUTH2), |routes, handler| {
+            routes.node(handler.info, handler.required_scopes)
+        })
 }
 
 /// The whole document.

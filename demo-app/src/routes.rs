@@ -2,8 +2,9 @@
 
 use std::fmt::Write as _;
 
-use crate::app::SECURED;
 use scopes_runtime::graph::NodeInfo;
+
+use crate::handlers::SECURED;
 
 /// The route table: method, path, handler, required scopes, dependency chain.
 pub fn table() -> String {
@@ -21,7 +22,8 @@ pub fn table() -> String {
         "-".into(),
         "-".into(),
     ]);
-    for (info, required) in SECURED {
+    for handler in SECURED.handlers() {
+        let (info, required) = (handler.info, handler.required_scopes);
         for route in info.routes {
             rows.push([
                 route.method.to_owned(),
@@ -53,15 +55,15 @@ fn chain(info: &NodeInfo) -> String {
         for (i, child) in node.children.iter().enumerate() {
             out.push_str(if i == 0 { " -> " } else { ", " });
             out.push_str(child.name);
-            if !child.own.is_empty() {
-                let _ = write!(out, "[{}]", child.own.join(" "));
+            if !child.own_scopes.is_empty() {
+                let _ = write!(out, "[{}]", child.own_scopes.join(" "));
             }
             walk(child, out);
         }
     }
     let mut out = info.name.to_owned();
-    if !info.own.is_empty() {
-        let _ = write!(out, "[{}]", info.own.join(" "));
+    if !info.own_scopes.is_empty() {
+        let _ = write!(out, "[{}]", info.own_scopes.join(" "));
     }
     walk(info, &mut out);
     out

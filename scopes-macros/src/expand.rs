@@ -104,8 +104,8 @@ fn dependency(node: &Node) -> TokenStream {
 
             #[allow(clippy::manual_async_fn)]
             fn resolve(
-                __scopes_path: #p::Path,
-                __scopes_cx: &mut #p::Context,
+                __scopes_path: #p::GraphPath,
+                __scopes_cx: &mut #p::Resolution,
             ) -> impl ::core::future::Future<
                 Output = ::core::result::Result<#p::Security<Self>, #p::actix_web::Error>,
             > {
@@ -200,7 +200,7 @@ fn handler(node: &Node) -> TokenStream {
     quote! {
         #(#outer_attrs)*
         #vis async fn #name(
-            mut __scopes_cx: #p::Context,
+            mut __scopes_cx: #p::Resolution,
         ) -> ::core::result::Result<#responder, #p::actix_web::Error> {
             let __scopes_path = <#name as #p::Handler>::ROOT;
             let __scopes_cx = &mut __scopes_cx;
@@ -213,7 +213,7 @@ fn handler(node: &Node) -> TokenStream {
         #node_impl
 
         impl #p::Handler for #name {
-            const ROOT: #p::Path = #p::PathTable::<
+            const ROOT: #p::GraphPath = #p::ScopeTable::<
                 #name,
                 { #p::tree_len(<#name as #p::Node>::INFO) },
             >::ROOT;
@@ -254,11 +254,11 @@ fn node_impl(node: &Node, marker: &TokenStream) -> TokenStream {
                 name: #name,
                 path: ::core::concat!(::core::module_path!(), "::", #name),
                 kind: #p::NodeKind::#kind,
-                own: &[#(#scopes),*],
+                own_scopes: &[#(#scopes),*],
                 children: &[#(#children),*],
-                decorators: #decorators,
+                decorator_count: #decorators,
                 routes: &[#(#routes),*],
-                opaque: #opaque,
+                reads_request: #opaque,
             };
         }
 
@@ -283,7 +283,7 @@ fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>, Vec<syn::
         } else {
             quote!(const { #p::child_offset(<#marker as #p::Node>::INFO, #index) })
         };
-        let path = quote!(#p::Path::child(__scopes_path, #offset));
+        let path = quote!(#p::GraphPath::child(__scopes_path, #offset));
         quote_spanned! {dep.span()=>
             <#dep as #p::Dependency>::resolve(
                 #path, __scopes_cx,
@@ -301,7 +301,7 @@ fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>, Vec<syn::
         let ty = &param.ty;
         let (value, span) = match &param.kind {
             ParamKind::Dependency(dep) => (resolve(dep), dep.span()),
-            ParamKind::SecurityScopes => (quote!(#p::Path::scopes(__scopes_path)), ty.span()),
+            ParamKind::SecurityScopes => (quote!(#p::GraphPath::scopes(__scopes_path)), ty.span()),
             ParamKind::Extractor { .. } => (
                 quote_spanned! {ty.span()=>
                     #p::extract::<#ty>(__scopes_cx).await?

@@ -13,7 +13,8 @@ mod expand;
 mod model;
 mod required;
 mod route;
-#[path = "../../scopes-runtime/src/scope_token.rs"]
+// A symbolic link to the runtime's `graph/scope_token.rs`: the one definition of a scope
+// token, which `cargo package` copies in as a file.
 #[allow(dead_code, unreachable_pub)]
 mod scope_token;
 mod validate;

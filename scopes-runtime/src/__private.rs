@@ -1,19 +1,18 @@
-//! What the macros' expansions name: not public API, no stability promise.
+//! What the macros' expansions name: not public API, no stability promise. Nothing outside
+//! this crate's expansions imports it.
 
 pub use actix_web;
-pub use core;
 
-pub use crate::context::Context;
-pub use crate::dependency::{Dependency, cached, store};
 pub use crate::graph::{
-    Handler, Node, NodeInfo, NodeKind, Path, PathTable, Route, child_offset, tree_len,
+    GraphPath, Handler, Node, NodeInfo, NodeKind, Route, ScopeTable, child_offset, scopes_eq,
+    tree_len,
 };
-pub use crate::security::Security;
+pub use crate::resolve::{Dependency, Resolution, Security, cached, store};
 
 use actix_web::{Error, FromRequest};
 
 /// Runs an ordinary actix-web extractor for a dependency or handler parameter.
-pub async fn extract<T: FromRequest>(cx: &mut Context) -> Result<T, Error> {
+pub async fn extract<T: FromRequest>(cx: &mut Resolution) -> Result<T, Error> {
     let (req, payload) = cx.parts();
     T::from_request(req, payload).await.map_err(Into::into)
 }
@@ -69,7 +68,7 @@ where
 )]
 pub trait SecuredFn {}
 
-impl<F, R> SecuredFn for F where F: Fn(Context) -> R {}
+impl<F, R> SecuredFn for F where F: Fn(Resolution) -> R {}
 
 /// Fails to compile, with the message above, when `#[secured]` was placed below a route macro.
 pub const fn assert_secured_fn<F: SecuredFn>(_: &F) {}

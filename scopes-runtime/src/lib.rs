@@ -8,7 +8,7 @@
 //!
 //! ```
 //! use actix_web::{get, HttpResponse, Responder};
-//! use scopes_runtime::{dependency, required_scopes, secured, Security, SecurityScopes};
+//! use scopes_runtime::{assert_required_scopes, dependency, secured, Security, SecurityScopes};
 //!
 //! #[derive(Clone)]
 //! struct User {
@@ -18,7 +18,7 @@
 //! #[dependency]
 //! async fn current_user(scopes: SecurityScopes) -> Result<User, actix_web::Error> {
 //!     // A real app verifies a bearer token here and compares its scopes with
-//!     // `scopes.scopes()`; see `scopes-runtime`'s OAuth2 helpers.
+//!     // `scopes.scopes()`: see `VerifiedToken`.
 //!     Ok(User { name: format!("needs [{}]", scopes.scope_str()) })
 //! }
 //!
@@ -34,28 +34,18 @@
 //! }
 //!
 //! // The union is a compile-time constant.
-//! const _: () = assert!(scopes_runtime::scope_set::scopes_eq(
-//!     required_scopes!(read_own_items),
-//!     &["items", "me"],
-//! ));
+//! assert_required_scopes!(read_own_items, ["items", "me"]);
 //!
 //! let app = actix_web::App::new().service(read_own_items);
 //! # drop(app);
 //! ```
 //!
 //! # OAuth2 password flow
-//! The runtime of FastAPI's `OAuth2PasswordBearer` tutorial:
-//! - [`OAuth2PasswordBearer`]: the token URL and the scope catalogue, declared once as a
-//!   `const` and put in app data; [`BearerToken`] reads `Authorization: Bearer …`.
-//! - [`OAuth2PasswordRequestForm`] (and its strict variant): the token endpoint's form, with
-//!   FastAPI's 422 errors.
-//! - [`TokenConfig`], [`JwtKeys`], [`Claims`], [`VerifiedToken`]: issuing and verifying JWTs,
-//!   once per request; `Security<VerifiedToken>` is the token as a node of the graph.
-//! - [`PasswordHasher`]: bcrypt on the blocking pool, with a dummy hash for unknown users.
-//! - [`AuthError`]: the rejections, in the tutorial's or RFC 6750's [`ErrorStyle`].
-//! - [`testing`]: tokens and requests for applications' tests.
-//! - `openapi` (feature `openapi`, on by default): `SecuredRoutes` documents every secured
-//!   operation's security in a utoipa OpenAPI document from the same compile-time graph.
+//! With the `oauth2` feature (on by default), the runtime of FastAPI's
+//! `OAuth2PasswordBearer` tutorial, in [`oauth2`]: the scheme and its scope catalogue
+//! ([`OAuth2PasswordBearer`]), the token endpoint's form, JWTs verified once per request
+//! ([`VerifiedToken`], which is also a node of the graph: `Security<VerifiedToken>`),
+//! bcrypt off the worker threads ([`PasswordHasher`]) and every rejection ([`AuthError`]).
 //!
 //! ```
 //! use scopes_runtime::{dependency, AuthError, Security, SecurityScopes, VerifiedToken};
@@ -80,54 +70,45 @@
 //! }
 //! ```
 //!
-//! # How it works
-//! Each macro emits a hidden marker type implementing [`graph::Node`], whose `const`
-//! description names its scopes and children. For each handler the compiler evaluates a
-//! `const` table holding the scope union of every path of its tree
-//! ([`graph::Handler::ROOT`]); a request walks it with a [`graph::Path`] (offsets the
-//! compiler computed), so it reads `&'static` data and allocates nothing for scopes, and
-//! each dependency's resolver is compiled once, not once per handler. `#[secured]` turns the
-//! handler into a wrapper that resolves its parameters in order; a dependency reached twice
-//! under the same union runs once per request.
+//! # Layout
+//! - [`graph`]: what the compiler computes: nodes, their descriptions, the table of scope
+//!   unions, [`SecurityScopes`] and the scope grammar.
+//! - [`resolve`]: what runs per request: [`Dependency`], [`Security`] / [`Depends`] and the
+//!   per-request cache. It reads `graph`.
+//! - [`oauth2`]: the bearer scheme, tokens, passwords, the token endpoint and
+//!   [`AuthError`]. It reads `resolve` and `graph`.
+//! - [`services`]: the app's secured handlers listed once ([`secured_services!`]), for
+//!   registration, route tables and the OpenAPI document; `openapi` (feature `openapi`, on by
+//!   default): the documented security of every operation, from the same `const`s the server
+//!   enforces; [`testing`]: helpers for apps' tests.
+//!
+//! # Features
+//! - `oauth2` (default): the [`oauth2`] module and its re-exports; jsonwebtoken, bcrypt and
+//!   multer come with it.
+//! - `openapi` (default): OpenAPI security on utoipa's model (needs `oauth2`).
 #![forbid(unsafe_code)]
 #![deny(unreachable_pub)]
 
-pub mod bearer;
-mod cache;
-mod context;
-mod dependency;
-pub mod error;
 pub mod graph;
+#[cfg(feature = "oauth2")]
+pub mod oauth2;
 #[cfg(feature = "openapi")]
 pub mod openapi;
-pub mod password;
-pub mod password_form;
-mod scope_check;
-pub mod scope_set;
-pub mod scope_token;
-mod security;
+pub mod resolve;
+pub mod services;
+#[cfg(feature = "oauth2")]
 pub mod testing;
-pub mod token;
 
 #[doc(hidden)]
 pub mod __private;
 
-pub use bearer::{BearerToken, OAuth2PasswordBearer};
-pub use cache::Cache;
-pub use dependency::Dependency;
-pub use error::{AuthError, AuthErrorKind, ErrorStyle};
-pub use password::{MAX_PASSWORD_LEN, PasswordError, PasswordHasher};
-pub use password_form::{
-    FormError, FormIssue, OAuth2PasswordRequestForm, OAuth2PasswordRequestFormStrict,
-    PasswordFormConfig,
+pub use graph::SecurityScopes;
+#[cfg(feature = "oauth2")]
+pub use oauth2::{
+    AuthError, BearerToken, ErrorStyle, JwtKeys, OAuth2PasswordBearer, OAuth2PasswordRequestForm,
+    OAuth2PasswordRequestFormStrict, PasswordHasher, TokenConfig, TokenResponse, VerifiedToken,
 };
-pub use scope_check::require_scopes;
-pub use scope_set::ScopeSet;
-pub use security::{Depends, Resolved, Security, SecurityScopes};
-pub use token::{
-    Claims, JwtAlgorithm, JwtKeys, KeyError, ScopeClaim, TokenConfig, TokenError, TokenErrorKind,
-    TokenResponse, VerifiedToken,
-};
+pub use resolve::{Dependency, Depends, Security};
 
 /// Marks an actix-web handler as secured: its parameters may be dependencies, and the scopes
 /// it declares head every scope union below it.
@@ -188,12 +169,13 @@ pub use token::{
 ///   `#[utoipa::path]` either below (paths and methods come from the route macro) or above
 ///   `#[secured]` (it then also sees the original parameters). Route macros are recognised
 ///   by their names (`get`, `post`, .., `route`, `routes`, optionally as `actix_web::..`).
-/// - [`required_scopes!`] gives the union over the whole tree as a `const`.
+/// - [`required_scopes!`] gives the union over the whole tree as a `const`, and
+///   [`assert_required_scopes!`] checks it at compile time.
 ///
 /// ```compile_fail
 /// use scopes_runtime::secured;
 ///
-/// // error: invalid scope "read users": a scope cannot contain whitespace
+/// // error: invalid scope `read users`: a scope cannot contain whitespace
 /// #[secured(scopes = ["read users"])]
 /// async fn handler() -> &'static str { "ok" }
 /// ```
@@ -271,7 +253,7 @@ pub use scopes_macros::dependency;
 ///
 /// # Examples
 /// ```
-/// use scopes_runtime::{dependency, required_scopes, scope_set::scopes_eq, secured, Security};
+/// use scopes_runtime::{dependency, required_scopes, secured, Security};
 ///
 /// #[dependency(scopes = ["me"])]
 /// async fn me() {}
@@ -280,8 +262,7 @@ pub use scopes_macros::dependency;
 /// async fn read_own_items(_me: Security<me>) -> &'static str { "[]" }
 ///
 /// const REQUIRED: &[&str] = required_scopes!(read_own_items);
-/// const _: () = assert!(scopes_eq(REQUIRED, &["items", "me"]));
-/// # fn main() {}
+/// assert_eq!(REQUIRED, ["items", "me"]);
 /// ```
 ///
 /// # Grammar
@@ -307,7 +288,7 @@ pub use scopes_macros::required_scopes;
 /// const INFO: &NodeInfo = handler_info!(read_items);
 /// assert_eq!(INFO.name, "read_items");
 /// assert_eq!((INFO.routes[0].method, INFO.routes[0].path), ("GET", "/items/"));
-/// assert_eq!(INFO.own, ["items"]);
+/// assert_eq!(INFO.own_scopes, ["items"]);
 /// ```
 ///
 /// # Grammar

@@ -45,8 +45,8 @@ use utoipa::openapi::security::{
     Flow, OAuth2, Password, Scopes, SecurityRequirement, SecurityScheme,
 };
 
-use crate::bearer::OAuth2PasswordBearer;
 use crate::graph::{Handler, NodeInfo, Route};
+use crate::oauth2::OAuth2PasswordBearer;
 
 /// The secured routes of an app, to document in an OpenAPI document.
 #[derive(Debug, Clone)]

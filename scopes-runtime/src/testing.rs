@@ -30,10 +30,13 @@ use core::time::Duration;
 use actix_web::http::header;
 use actix_web::test::TestRequest;
 
-use crate::graph::{Handler, child_offset};
-use crate::scope_set::str_eq;
-use crate::security::SecurityScopes;
-use crate::token::{Claims, JwtKeys, TokenConfig};
+use core::future::Future;
+
+use actix_web::HttpRequest;
+
+use crate::graph::{GraphPath, Handler, SecurityScopes, child_offset, str_eq};
+use crate::oauth2::{Claims, JwtKeys, TokenConfig};
+use crate::resolve::{Dependency, Resolution, Security};
 
 /// The HS256 secret of [`token_config`]. Public: never use it outside tests.
 pub const TEST_SECRET: &str = "scopes-runtime testing secret, not for production use";
@@ -152,6 +155,16 @@ pub fn request_as(config: &TokenConfig, sub: &str, scopes: &[&str]) -> TestReque
 /// assert!(testing::security_scopes::<items>(&["nobody"]).is_none());
 /// ```
 pub const fn security_scopes<H: Handler>(path: &[&str]) -> Option<SecurityScopes> {
+    match graph_path::<H>(path) {
+        Some(at) => Some(at.scopes()),
+        None => None,
+    }
+}
+
+/// Where in `H`'s table a request resolves the dependency reached through `path` (as for
+/// [`security_scopes`]), for resolving it alone with [`resolve`].
+#[doc(hidden)]
+pub const fn graph_path<H: Handler>(path: &[&str]) -> Option<GraphPath> {
     let mut node = H::INFO;
     let mut row = 0;
     let mut i = 0;
@@ -170,5 +183,15 @@ pub const fn security_scopes<H: Handler>(path: &[&str]) -> Option<SecurityScopes
         }
         i += 1;
     }
-    Some(H::ROOT.child(row).scopes())
+    Some(H::ROOT.child(row))
+}
+
+/// Resolves the dependency `D` at `at` for `req` (without a body), as the handler's graph
+/// does, outside any handler: for benchmarks and tests that measure one dependency alone.
+#[doc(hidden)]
+pub fn resolve<D: Dependency>(
+    at: GraphPath,
+    req: HttpRequest,
+) -> impl Future<Output = Result<Security<D>, actix_web::Error>> {
+    async move { D::resolve(at, &mut Resolution::without_body(req)).await }
 }

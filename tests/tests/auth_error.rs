@@ -8,9 +8,10 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::test as atest;
 use actix_web::{App, HttpRequest, HttpResponse, Responder, ResponseError, get, web};
+use scopes_runtime::oauth2::{AuthErrorKind, Claims, require_scopes};
 use scopes_runtime::{
-    AuthError, AuthErrorKind, Claims, ErrorStyle, OAuth2PasswordBearer, Security, SecurityScopes,
-    TokenConfig, VerifiedToken, dependency, require_scopes, secured, testing,
+    AuthError, ErrorStyle, OAuth2PasswordBearer, Security, SecurityScopes, TokenConfig,
+    VerifiedToken, dependency, secured, testing,
 };
 use serde_json::{Value, json};
 

@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpRequest, HttpResponse, Responder, get, post, test};
-use scopes_runtime::scope_set::scopes_eq;
+use scopes_runtime::graph::scopes_eq;
 use scopes_runtime::{SecurityScopes, dependency, required_scopes, secured};
 
 #[dependency(scopes = ["keys"])]

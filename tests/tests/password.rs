@@ -5,9 +5,9 @@ use std::time::Duration;
 use actix_web::http::header;
 use actix_web::test as atest;
 use actix_web::{App, HttpResponse, ResponseError, post, web};
+use scopes_runtime::oauth2::{MAX_PASSWORD_LEN, PasswordError};
 use scopes_runtime::{
-    AuthError, MAX_PASSWORD_LEN, OAuth2PasswordRequestForm, PasswordError, PasswordHasher,
-    TokenConfig, TokenResponse, testing,
+    AuthError, OAuth2PasswordRequestForm, PasswordHasher, TokenConfig, TokenResponse, testing,
 };
 use serde_json::json;
 

@@ -4,9 +4,8 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::header;
 use actix_web::test as atest;
 use actix_web::{App, HttpResponse, Responder, post};
-use scopes_runtime::{
-    OAuth2PasswordRequestForm, OAuth2PasswordRequestFormStrict, PasswordFormConfig,
-};
+use scopes_runtime::oauth2::PasswordFormConfig;
+use scopes_runtime::{OAuth2PasswordRequestForm, OAuth2PasswordRequestFormStrict};
 use serde_json::{Value, json};
 
 const FORM: &str = "application/x-www-form-urlencoded";

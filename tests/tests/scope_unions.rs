@@ -2,7 +2,7 @@
 //! unions are compile-time constants.
 
 use actix_web::{App, HttpResponse, Responder, get, test, web};
-use scopes_runtime::scope_set::scopes_eq;
+use scopes_runtime::graph::scopes_eq;
 use scopes_runtime::{Security, SecurityScopes, dependency, required_scopes, secured};
 
 #[derive(Clone, Debug)]

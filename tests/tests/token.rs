@@ -9,9 +9,9 @@ use actix_web::test as atest;
 use actix_web::{App, HttpRequest, HttpResponse, Responder, get, web};
 use common::{TUTORIAL_SECRET, b64, key, now, sign_raw, sign_test};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use scopes_runtime::oauth2::{Claims, JwtAlgorithm, KeyError, ScopeClaim, TokenErrorKind};
 use scopes_runtime::{
-    Claims, JwtAlgorithm, JwtKeys, KeyError, ScopeClaim, Security, SecurityScopes, TokenConfig,
-    TokenErrorKind, VerifiedToken, dependency, secured, testing,
+    JwtKeys, Security, SecurityScopes, TokenConfig, VerifiedToken, dependency, secured, testing,
 };
 use serde_json::json;
 
@@ -615,14 +615,14 @@ async fn graph_and_extractor(a: Security<graph_reader>, c: VerifiedToken) -> imp
 fn the_compiler_knows_which_trees_only_the_graph_reads() {
     use scopes_runtime::graph::Handler;
     assert!(
-        !<graph_only as Handler>::ROOT.opaque(),
+        !<graph_only as Handler>::ROOT.reads_request(),
         "`web::Data` runs no user code"
     );
     assert!(!<graph_only as Handler>::ROOT.caches());
-    assert!(<graph_and_extractor as Handler>::ROOT.opaque());
+    assert!(<graph_and_extractor as Handler>::ROOT.reads_request());
     assert!(<two_unions as Handler>::ROOT.caches());
     assert!(
-        <twice as Handler>::ROOT.opaque(),
+        <twice as Handler>::ROOT.reads_request(),
         "`HttpRequest` reaches anything"
     );
 }
@@ -684,12 +684,12 @@ mod classified {
 
     #[test]
     fn extractors_are_classified() {
-        assert!(!<transparent as Handler>::ROOT.opaque());
+        assert!(!<transparent as Handler>::ROOT.reads_request());
         // `Header` runs the header type's parser; the others may run anything.
-        assert!(<header as Handler>::ROOT.opaque());
-        assert!(<req_data as Handler>::ROOT.opaque());
-        assert!(<optional as Handler>::ROOT.opaque());
-        assert!(<own_data as Handler>::ROOT.opaque());
+        assert!(<header as Handler>::ROOT.reads_request());
+        assert!(<req_data as Handler>::ROOT.reads_request());
+        assert!(<optional as Handler>::ROOT.reads_request());
+        assert!(<own_data as Handler>::ROOT.reads_request());
     }
 }
 

@@ -186,7 +186,7 @@ pub(crate) fn run(ctx: &Ctx, fastapi: Option<&FastApi>) -> Result<LoginResults, 
         rounds: cfg.login_rounds,
         duration: cfg.login_duration,
         login_connections: cfg.login_connections,
-        bcrypt_slots: scopes_runtime::password::max_concurrent(),
+        bcrypt_slots: scopes_runtime::oauth2::max_concurrent(),
         status_connections: cfg.status_connections,
     })
 }

@@ -505,7 +505,7 @@ impl Report {
                  request; started 1 s before and stopped 1 s after). Idle and loaded runs \
                  alternate for {} rounds; medians over rounds. One worker each, not pinned: \
                  demo-app runs bcrypt on actix-web's blocking pool, at most {} job(s) at once (one \
-                 fewer than the CPUs: `scopes_runtime::password::max_concurrent`), so that a \
+                 fewer than the CPUs: `scopes_runtime::oauth2::max_concurrent`), so that a \
                  CPU stays free for the worker; the original runs it on its event loop.\n\n\
                  | server | p50 idle ms | p99 idle ms | p50 loaded ms | p99 loaded ms | p50 ratio | **p99 ratio** | /status/ req/s idle → loaded | logins/s |\n\
                  |---|---:|---:|---:|---:|---:|---:|---|---:|",

@@ -1,6 +1,6 @@
 //! The tutorial's graph, with route macros and manual registration.
 use actix_web::{App, HttpResponse, Responder, get, web};
-use scopes_runtime::scope_set::scopes_eq;
+use scopes_runtime::graph::scopes_eq;
 use scopes_runtime::{Depends, Security, SecurityScopes, dependency, required_scopes, secured};
 
 #[derive(Clone)]

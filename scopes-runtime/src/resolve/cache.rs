@@ -10,12 +10,12 @@
 use core::any::{Any, TypeId};
 use std::rc::Rc;
 
-use crate::scope_set::same_scopes;
+use crate::graph::same_scopes;
 
 /// Results of the dependencies already resolved in this request, keyed by node (the
 /// `TypeId` of its marker type) and union. Not generic: compiled once.
 #[derive(Default)]
-pub struct Cache {
+pub(crate) struct Cache {
     entries: Vec<Entry>,
 }
 
@@ -27,7 +27,7 @@ struct Entry {
 
 impl Cache {
     /// An empty cache; allocates nothing.
-    pub const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Self {
             entries: Vec::new(),
         }
@@ -35,7 +35,7 @@ impl Cache {
 
     /// The result of the dependency `node` under `scopes`, if it was resolved already in
     /// this request.
-    pub fn get(&self, node: TypeId, scopes: &[&str]) -> Option<Rc<dyn Any>> {
+    pub(crate) fn get(&self, node: TypeId, scopes: &[&str]) -> Option<Rc<dyn Any>> {
         self.entries
             .iter()
             .find(|e| e.node == node && same_scopes(e.scopes, scopes))
@@ -43,7 +43,12 @@ impl Cache {
     }
 
     /// Records the result of the dependency `node` under `scopes`.
-    pub fn insert(&mut self, node: TypeId, scopes: &'static [&'static str], value: Rc<dyn Any>) {
+    pub(crate) fn insert(
+        &mut self,
+        node: TypeId,
+        scopes: &'static [&'static str],
+        value: Rc<dyn Any>,
+    ) {
         self.entries.push(Entry {
             node,
             scopes,

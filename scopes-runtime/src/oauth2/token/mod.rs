@@ -25,6 +25,7 @@ mod claims;
 mod config;
 mod error;
 mod keys;
+mod response;
 mod verified;
 
 pub use jsonwebtoken::Algorithm as JwtAlgorithm;
@@ -33,4 +34,5 @@ pub use claims::{Claims, ScopeClaim};
 pub use config::TokenConfig;
 pub use error::{TokenError, TokenErrorKind};
 pub use keys::{JwtKeys, KeyError};
-pub use verified::{TokenResponse, VerifiedToken};
+pub use response::TokenResponse;
+pub use verified::VerifiedToken;

@@ -25,11 +25,11 @@ use std::borrow::Cow;
 use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
 use actix_web::web::{Bytes, BytesMut};
-use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use futures_core::Stream;
 use serde_json::{Value, json};
 
-use crate::scope_token::check_scope_token;
+use crate::graph::check_scope_token;
 
 /// The OAuth2 password-grant form (FastAPI's `OAuth2PasswordRequestForm`).
 ///
@@ -426,10 +426,7 @@ impl PasswordFormConfig {
     }
 
     fn of(req: &HttpRequest) -> Self {
-        req.app_data::<Self>()
-            .copied()
-            .or_else(|| req.app_data::<web::Data<Self>>().map(|d| *d.get_ref()))
-            .unwrap_or_default()
+        super::app_data(req).copied().unwrap_or_default()
     }
 }
 

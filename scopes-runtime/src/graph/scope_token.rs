@@ -1,9 +1,10 @@
 //! The grammar of one OAuth2 scope token (RFC 6749 section 3.3).
 //!
 //! This file is the single definition of what a scope may look like. The runtime uses it to
-//! read scopes from forms and tokens, and `scopes-macros` includes the very same file (with
-//! `#[path]`) to reject bad scopes at compile time, as Rocket's codegen reuses its runtime
-//! URI parser.
+//! read scopes from forms and tokens; `scopes-macros/src/scope_token.rs` is a symbolic link
+//! to it (which `cargo package` replaces by the file itself), so the macros reject bad
+//! scopes at compile time with the very same code, as Rocket's codegen reuses its runtime
+//! URI parser. It depends on nothing but `core` and `std`.
 //!
 //! ```text
 //! scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
@@ -52,7 +53,7 @@ impl std::error::Error for ScopeTokenError {}
 /// Usable in `const` contexts.
 ///
 /// ```
-/// use scopes_runtime::scope_token::{check_scope_token, ScopeTokenError};
+/// use scopes_runtime::graph::{check_scope_token, ScopeTokenError};
 /// assert_eq!(check_scope_token("items:read"), Ok(()));
 /// assert_eq!(check_scope_token("read users"), Err(ScopeTokenError::Whitespace));
 /// ```

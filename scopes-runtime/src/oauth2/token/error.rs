@@ -4,7 +4,7 @@ use core::fmt;
 
 use jsonwebtoken::errors::ErrorKind as JwtErrorKind;
 
-use crate::error::AuthError;
+use crate::oauth2::AuthError;
 
 /// Why a token was refused (or could not be issued).
 ///

@@ -1,4 +1,4 @@
-//! [`Context`]: what resolving a handler's dependencies carries from node to node.
+//! [`Resolution`]: what resolving a handler's dependencies carries from node to node.
 
 use core::convert::Infallible;
 use core::future::{Ready, ready};
@@ -6,21 +6,21 @@ use core::future::{Ready, ready};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 
-use crate::cache::Cache;
+use super::cache::Cache;
 
 /// The request being answered, its body (for extractors that read it) and the per-request
-/// [`Cache`], owned by the handler's wrapper and lent to each dependency in turn. One value,
+/// cache of dependency results, owned by the handler's wrapper and lent to each dependency in turn. One value,
 /// so that the generated code passes, holds and drops one thing.
-pub struct Context {
+pub struct Resolution {
     req: HttpRequest,
     payload: Payload,
     cache: Cache,
 }
 
-impl Context {
+impl Resolution {
     /// The context of a request with no body, for resolving a dependency outside a handler
     /// (benchmarks, tests).
-    pub fn without_body(req: HttpRequest) -> Self {
+    pub(crate) fn without_body(req: HttpRequest) -> Self {
         Self {
             req,
             payload: Payload::None,
@@ -51,7 +51,7 @@ impl Context {
 
 /// A handler's wrapper takes the context as its one argument: the request and its body in one
 /// extraction, allocating nothing.
-impl FromRequest for Context {
+impl FromRequest for Resolution {
     type Error = Infallible;
     type Future = Ready<Result<Self, Infallible>>;
 
@@ -65,10 +65,10 @@ impl FromRequest for Context {
     }
 }
 
-impl core::fmt::Debug for Context {
+impl core::fmt::Debug for Resolution {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         // Not the request: its headers may hold credentials.
-        f.debug_struct("Context")
+        f.debug_struct("Resolution")
             .field("cache", &self.cache)
             .finish_non_exhaustive()
     }

@@ -1,5 +1,6 @@
-//! [`VerifiedToken`]: the request's verified claims, verified once per request, and the
-//! `/token` endpoint's [`TokenResponse`].
+//! [`VerifiedToken`]: the request's verified claims, verified once per request; a node of
+//! the graph implemented by hand (the one place the OAuth2 layer uses the resolution
+//! layer's hidden `cached`/`store`: the seam between the two).
 
 use core::any::TypeId;
 use core::future::Future;
@@ -8,45 +9,11 @@ use std::sync::Arc;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use serde::Serialize;
 
 use super::{Claims, TokenConfig, TokenError};
-use crate::bearer::bearer_str;
-use crate::context::Context;
-use crate::dependency::Dependency;
-use crate::error::{AuthError, ErrorStyle};
-use crate::graph::{Node, NodeInfo, NodeKind, Path};
-use crate::security::{Security, SecurityScopes};
-
-/// The tutorial's `/token` response: `{"access_token": "…", "token_type": "bearer"}`.
-///
-/// ```
-/// use scopes_runtime::TokenResponse;
-/// let body = serde_json::to_value(TokenResponse::bearer("abc")).unwrap();
-/// assert_eq!(body, serde_json::json!({"access_token": "abc", "token_type": "bearer"}));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TokenResponse {
-    /// The token.
-    pub access_token: String,
-    /// Always `bearer`.
-    pub token_type: &'static str,
-}
-
-impl TokenResponse {
-    /// A bearer token response.
-    ///
-    /// ```
-    /// # use scopes_runtime::TokenResponse;
-    /// assert_eq!(TokenResponse::bearer("abc").token_type, "bearer");
-    /// ```
-    pub fn bearer(access_token: impl Into<String>) -> Self {
-        Self {
-            access_token: access_token.into(),
-            token_type: "bearer",
-        }
-    }
-}
+use crate::graph::{GraphPath, Node, NodeInfo, NodeKind, SecurityScopes};
+use crate::oauth2::{AuthError, ErrorStyle, bearer_str, require_scopes};
+use crate::resolve::{self, Dependency, Resolution, Security};
 
 /// The verified claims of this request's bearer token.
 ///
@@ -62,7 +29,7 @@ impl TokenResponse {
 ///   some node twice (the graph then shares them through its per-request cache and the
 ///   request's extensions, since the token may be read under two scope unions) or some node
 ///   takes an extractor whose code the compiler cannot see
-///   ([`NodeInfo::opaque`](crate::graph::NodeInfo::opaque), e.g. an `HttpRequest`: they are
+///   ([`NodeInfo::reads_request`], e.g. an `HttpRequest`: they are
 ///   then kept in the request's extensions for the two ways below);
 /// - as an extractor: its errors carry no `scope="…"`;
 /// - with [`VerifiedToken::authenticate`], from a dependency that has the request.
@@ -228,8 +195,7 @@ impl VerifiedToken {
     /// }
     /// ```
     pub fn require_scopes(&self, required: SecurityScopes) -> Result<(), AuthError> {
-        crate::scope_check::require_scopes(required, self.scopes())
-            .map_err(|e| e.with_style(self.style))
+        require_scopes(required, self.scopes()).map_err(|e| e.with_style(self.style))
     }
 
     /// "Could not validate credentials" in this request's style, naming `scopes`: for a
@@ -269,11 +235,11 @@ impl Node for VerifiedToken {
         name: "VerifiedToken",
         path: "scopes_runtime::VerifiedToken",
         kind: NodeKind::Dependency,
-        own: &[],
+        own_scopes: &[],
         children: &[],
-        decorators: 0,
+        decorator_count: 0,
         routes: &[],
-        opaque: false,
+        reads_request: false,
     };
 }
 
@@ -284,24 +250,19 @@ impl Dependency for VerifiedToken {
     /// the request's extensions only when the tree repeats a node (it may then be read under
     /// another scope union) or some node's code may read it from there.
     fn resolve(
-        path: Path,
-        cx: &mut Context,
+        path: GraphPath,
+        cx: &mut Resolution,
     ) -> impl Future<Output = Result<Security<Self>, actix_web::Error>> {
-        let resolved = match crate::dependency::cached::<Self>(TypeId::of::<Self>(), path, cx) {
+        let resolved = match resolve::cached::<Self>(TypeId::of::<Self>(), path, cx) {
             Some(hit) => Ok(hit),
             None => {
-                let share = if path.caches() || path.opaque() {
+                let share = if path.caches() || path.reads_request() {
                     Share::Always
                 } else {
                     Share::Never
                 };
                 match Self::verify_request(cx.request(), share) {
-                    Ok(token) => Ok(crate::dependency::store(
-                        TypeId::of::<Self>(),
-                        path,
-                        cx,
-                        token,
-                    )),
+                    Ok(token) => Ok(resolve::store(TypeId::of::<Self>(), path, cx, token)),
                     Err(e) => Err(e.with_scopes(path.scopes()).into()),
                 }
             }

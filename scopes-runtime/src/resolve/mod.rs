@@ -1,4 +1,13 @@
-//! The [`Dependency`] trait that `#[dependency]` implements, and how a dependency is resolved.
+//! Per-request resolution: the [`Dependency`] trait that `#[dependency]` implements, the
+//! values handlers receive ([`Security`], [`Depends`]), and what a request carries from node
+//! to node while its handler's dependencies are resolved (the request, its body and the
+//! per-request cache of results).
+//!
+//! It reads the compile-time [`graph`](crate::graph) and nothing of the OAuth2 machinery.
+
+mod cache;
+mod resolution;
+mod value;
 
 use core::future::Future;
 use std::any::{Any, TypeId};
@@ -6,14 +15,16 @@ use std::rc::Rc;
 
 use actix_web::Error;
 
-use crate::context::Context;
-use crate::graph::{Node, Path};
-use crate::security::{Resolved, Security};
+use crate::graph::{GraphPath, Node};
+#[doc(hidden)]
+pub use resolution::Resolution;
+pub use value::{Depends, Resolved, Security};
 
 /// An async function marked `#[dependency]`, usable as `Security<f>` or `Depends<f>`.
 ///
 /// Implemented by the macro on a hidden marker type named like the function, and by the
-/// runtime's [`VerifiedToken`](crate::VerifiedToken); not meant to be implemented by hand.
+/// runtime's `VerifiedToken`; not meant to be implemented by hand: [`resolve`](Self::resolve)
+/// names semver-exempt internals.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a dependency",
     label = "not a `#[dependency]`",
@@ -25,18 +36,21 @@ pub trait Dependency: Node + Sized {
 
     /// Runs the dependency at `path` (from the handler down to and including this
     /// dependency), its own dependencies first, unless the request's cache holds its result.
-    /// Called by the code `#[secured]` and `#[dependency]` generate.
+    /// Called by the code `#[secured]` and `#[dependency]` generate; semver-exempt.
     #[doc(hidden)]
-    fn resolve(path: Path, cx: &mut Context)
-    -> impl Future<Output = Result<Security<Self>, Error>>;
+    fn resolve(
+        path: GraphPath,
+        cx: &mut Resolution,
+    ) -> impl Future<Output = Result<Security<Self>, Error>>;
 }
 
 /// The result of the dependency `node` (the `TypeId` of its marker type: unlike its path,
 /// unique) at `path` if this request computed it already (only for handlers whose tree
-/// reaches a dependency twice: [`Path::caches`]). Generic over the value's type only, so it
+/// reaches a dependency twice: [`GraphPath::caches`]). Generic over the value's type only, so it
 /// is compiled once per type.
 #[inline]
-pub fn cached<T: 'static>(node: TypeId, path: Path, cx: &Context) -> Option<Resolved<T>> {
+#[doc(hidden)]
+pub fn cached<T: 'static>(node: TypeId, path: GraphPath, cx: &Resolution) -> Option<Resolved<T>> {
     if !path.caches() {
         return None;
     }
@@ -47,7 +61,13 @@ pub fn cached<T: 'static>(node: TypeId, path: Path, cx: &Context) -> Option<Reso
 /// The result `value` of the dependency `node` at `path`, kept in the request's cache when
 /// the handler needs one.
 #[inline]
-pub fn store<T: 'static>(node: TypeId, path: Path, cx: &mut Context, value: T) -> Resolved<T> {
+#[doc(hidden)]
+pub fn store<T: 'static>(
+    node: TypeId,
+    path: GraphPath,
+    cx: &mut Resolution,
+    value: T,
+) -> Resolved<T> {
     if !path.caches() {
         return Resolved::owned(value);
     }

@@ -1,161 +1,14 @@
-//! [`OAuth2PasswordBearer`], the app's OAuth2 password-flow security scheme, and the
-//! [`BearerToken`] extractor that reads `Authorization: Bearer <token>` (RFC 6750 section 2.1).
+//! [`BearerToken`]: the extractor that reads `Authorization: Bearer <token>` (RFC 6750
+//! section 2.1), and the in-place read the graph's token node uses.
 
 use core::fmt;
 use core::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest};
 
-use crate::error::{AuthError, ErrorStyle};
-use crate::scope_token::check_scope_token;
-
-/// The OAuth2 password flow of an app: where tokens are obtained (`token_url`), the catalogue
-/// of scopes with their descriptions, and the [`ErrorStyle`] of authentication errors (FastAPI's
-/// `OAuth2PasswordBearer(tokenUrl=…, scopes={…})`).
-///
-/// It is the single place where scopes are described. Declare it as a `const` (or `static`)
-/// and put it in the app's data; [`BearerToken`] and the token helpers read it from there.
-/// Without it, they work with the defaults (tutorial error style).
-///
-/// ```
-/// use actix_web::App;
-/// use scopes_runtime::OAuth2PasswordBearer;
-///
-/// pub const OAUTH2_SCHEME: OAuth2PasswordBearer = OAuth2PasswordBearer::new(
-///     "token",
-///     &[
-///         ("me", "Read information about the current user."),
-///         ("items", "Read items."),
-///     ],
-/// );
-///
-/// let app = App::new().app_data(OAUTH2_SCHEME);
-/// # drop(app);
-/// assert_eq!(OAUTH2_SCHEME.description_of("items"), Some("Read items."));
-/// ```
-///
-/// `web::Data<OAuth2PasswordBearer>` is found as well.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OAuth2PasswordBearer {
-    token_url: &'static str,
-    scopes: &'static [(&'static str, &'static str)],
-    error_style: ErrorStyle,
-}
-
-impl OAuth2PasswordBearer {
-    /// The scheme whose tokens are obtained at `token_url`, with the scope catalogue
-    /// `scopes` (name, description).
-    ///
-    /// # Panics
-    /// When a scope name is not an RFC 6749 scope token (see
-    /// [`check_scope_token`]) or appears twice. In a
-    /// `const` or `static`, as intended, that is a compile-time error.
-    ///
-    /// ```
-    /// use scopes_runtime::OAuth2PasswordBearer;
-    /// const OAUTH2: OAuth2PasswordBearer = OAuth2PasswordBearer::new("/token", &[("me", "Me.")]);
-    /// assert_eq!(OAUTH2.token_url(), "/token");
-    /// ```
-    pub const fn new(
-        token_url: &'static str,
-        scopes: &'static [(&'static str, &'static str)],
-    ) -> Self {
-        let mut i = 0;
-        while i < scopes.len() {
-            if check_scope_token(scopes[i].0).is_err() {
-                panic!("OAuth2PasswordBearer: a scope name is not an RFC 6749 scope token");
-            }
-            let mut j = 0;
-            while j < i {
-                if crate::scope_set::str_eq(scopes[i].0, scopes[j].0) {
-                    panic!("OAuth2PasswordBearer: a scope is declared twice");
-                }
-                j += 1;
-            }
-            i += 1;
-        }
-        Self {
-            token_url,
-            scopes,
-            error_style: ErrorStyle::Tutorial,
-        }
-    }
-
-    /// The same scheme, answering authentication errors in `style`.
-    ///
-    /// ```
-    /// use scopes_runtime::{ErrorStyle, OAuth2PasswordBearer};
-    /// const OAUTH2: OAuth2PasswordBearer =
-    ///     OAuth2PasswordBearer::new("token", &[]).with_error_style(ErrorStyle::Rfc6750);
-    /// # assert_eq!(OAUTH2.error_style(), ErrorStyle::Rfc6750);
-    /// ```
-    #[must_use]
-    pub const fn with_error_style(mut self, style: ErrorStyle) -> Self {
-        self.error_style = style;
-        self
-    }
-
-    /// Where clients obtain tokens (OpenAPI's `tokenUrl`).
-    ///
-    /// ```
-    /// # use scopes_runtime::OAuth2PasswordBearer;
-    /// assert_eq!(OAuth2PasswordBearer::new("token", &[]).token_url(), "token");
-    /// ```
-    pub const fn token_url(&self) -> &'static str {
-        self.token_url
-    }
-
-    /// The scope catalogue, `(name, description)`, in declaration order.
-    ///
-    /// ```
-    /// # use scopes_runtime::OAuth2PasswordBearer;
-    /// const OAUTH2: OAuth2PasswordBearer = OAuth2PasswordBearer::new("token", &[("me", "Me.")]);
-    /// assert_eq!(OAUTH2.scopes(), &[("me", "Me.")]);
-    /// ```
-    pub const fn scopes(&self) -> &'static [(&'static str, &'static str)] {
-        self.scopes
-    }
-
-    /// The description of `scope`, if the catalogue declares it.
-    ///
-    /// ```
-    /// # use scopes_runtime::OAuth2PasswordBearer;
-    /// const OAUTH2: OAuth2PasswordBearer = OAuth2PasswordBearer::new("token", &[("me", "Me.")]);
-    /// assert_eq!(OAUTH2.description_of("me"), Some("Me."));
-    /// assert_eq!(OAUTH2.description_of("admin"), None);
-    /// ```
-    pub fn description_of(&self, scope: &str) -> Option<&'static str> {
-        self.scopes
-            .iter()
-            .find(|(name, _)| *name == scope)
-            .map(|(_, description)| *description)
-    }
-
-    /// The style of authentication errors.
-    ///
-    /// ```
-    /// # use scopes_runtime::{ErrorStyle, OAuth2PasswordBearer};
-    /// assert_eq!(OAuth2PasswordBearer::new("token", &[]).error_style(), ErrorStyle::Tutorial);
-    /// ```
-    pub const fn error_style(&self) -> ErrorStyle {
-        self.error_style
-    }
-
-    /// The scheme in `req`'s app data, as `OAuth2PasswordBearer` or
-    /// `web::Data<OAuth2PasswordBearer>`.
-    ///
-    /// ```
-    /// # use scopes_runtime::OAuth2PasswordBearer;
-    /// let req = actix_web::test::TestRequest::default().to_http_request();
-    /// assert!(OAuth2PasswordBearer::of(&req).is_none());
-    /// ```
-    pub fn of(req: &HttpRequest) -> Option<&Self> {
-        req.app_data::<Self>()
-            .or_else(|| req.app_data::<web::Data<Self>>().map(|d| d.get_ref()))
-    }
-}
+use super::rejection::{AuthError, ErrorStyle};
 
 /// The raw token of an `Authorization: Bearer <token>` header (RFC 6750 section 2.1).
 ///
@@ -165,7 +18,8 @@ impl OAuth2PasswordBearer {
 ///   spaces around it are allowed), or several `Authorization` headers:
 ///   [`AuthError::malformed_credentials`].
 ///
-/// The error answers in the [`ErrorStyle`] of the app's [`OAuth2PasswordBearer`].
+/// The error answers in the [`ErrorStyle`] of the app's
+/// [`OAuth2PasswordBearer`](super::OAuth2PasswordBearer).
 ///
 /// For FastAPI's `auto_error=False`, take `Option<BearerToken>`: actix-web turns any failure
 /// into `None`.
@@ -288,7 +142,7 @@ fn is_token68(token: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::AuthErrorKind;
+    use crate::oauth2::AuthErrorKind;
 
     fn kind(value: &[u8]) -> Result<&str, AuthErrorKind> {
         parse_authorization(value).map_err(|e| e.kind())

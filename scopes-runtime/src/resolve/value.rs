@@ -1,11 +1,11 @@
-//! What handlers and dependencies receive: [`Security`] (a [`Resolved`] value), [`Depends`]
-//! and [`SecurityScopes`].
+//! What handlers and dependencies receive: [`Security`] and [`Depends`], both a
+//! [`Resolved`] value.
 
 use core::fmt;
 use core::ops::Deref;
 use std::rc::Rc;
 
-use crate::dependency::Dependency;
+use super::Dependency;
 
 /// The output of the dependency `D`, resolved for this handler (FastAPI's `Security(dep)`).
 ///
@@ -42,7 +42,8 @@ pub type Security<D> = Resolved<<D as Dependency>::Output>;
 /// Dependencies that give the same type give the same `Resolved<T>`:
 ///
 /// ```
-/// use scopes_runtime::{dependency, Resolved, Security};
+/// use scopes_runtime::resolve::Resolved;
+/// use scopes_runtime::{dependency, Security};
 ///
 /// #[dependency]
 /// async fn user_id() -> u64 {
@@ -118,82 +119,5 @@ impl<T> Deref for Resolved<T> {
 impl<T: fmt::Debug> fmt::Debug for Resolved<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Security").field(&**self).finish()
-    }
-}
-
-/// The scopes required along the path from the handler to the dependency that receives
-/// this, handler first, without repeats (FastAPI's `SecurityScopes`).
-///
-/// Both views are `&'static` data computed by the compiler; taking one costs a copy of two
-/// references.
-///
-/// ```
-/// use scopes_runtime::{dependency, SecurityScopes};
-///
-/// #[dependency]
-/// async fn check(scopes: SecurityScopes) -> &'static str {
-///     // Under `#[secured(scopes = ["items"])]` and a `#[dependency(scopes = ["me"])]`
-///     // parent, this is `["items", "me"]` and `"items me"`.
-///     scopes.scope_str()
-/// }
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct SecurityScopes {
-    scopes: &'static [&'static str],
-    scope_str: &'static str,
-}
-
-impl SecurityScopes {
-    /// No scope.
-    pub(crate) const NONE: Self = Self::new(&[], "");
-
-    pub(crate) const fn new(scopes: &'static [&'static str], scope_str: &'static str) -> Self {
-        Self { scopes, scope_str }
-    }
-
-    /// The scopes, in order (FastAPI's `security_scopes.scopes`).
-    pub const fn scopes(&self) -> &'static [&'static str] {
-        self.scopes
-    }
-
-    /// The scopes joined by spaces (FastAPI's `security_scopes.scope_str`), as RFC 6750's
-    /// `scope` attribute writes them.
-    pub const fn scope_str(&self) -> &'static str {
-        self.scope_str
-    }
-
-    /// Whether no scope is required.
-    pub const fn is_empty(&self) -> bool {
-        self.scopes.is_empty()
-    }
-
-    /// The required scopes that `granted` lacks, in order.
-    ///
-    /// ```
-    /// # use scopes_runtime::SecurityScopes;
-    /// fn check(required: SecurityScopes, granted: &[String]) -> Result<(), Vec<&'static str>> {
-    ///     let missing: Vec<_> = required.missing(granted).collect();
-    ///     if missing.is_empty() { Ok(()) } else { Err(missing) }
-    /// }
-    /// ```
-    pub fn missing<'g, S: AsRef<str>>(
-        &self,
-        granted: &'g [S],
-    ) -> impl Iterator<Item = &'static str> + use<'g, S> {
-        self.scopes
-            .iter()
-            .copied()
-            .filter(move |s| !granted.iter().any(|g| g.as_ref() == *s))
-    }
-
-    /// Whether `granted` holds every required scope.
-    pub fn is_satisfied_by<S: AsRef<str>>(&self, granted: &[S]) -> bool {
-        self.missing(granted).next().is_none()
-    }
-}
-
-impl fmt::Debug for SecurityScopes {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("SecurityScopes").field(&self.scopes).finish()
     }
 }

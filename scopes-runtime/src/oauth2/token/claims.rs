@@ -5,7 +5,7 @@ use core::time::Duration;
 use serde_json::{Map, Value};
 
 use super::{TokenError, TokenErrorKind};
-use crate::scope_token::check_scope_token;
+use crate::graph::check_scope_token;
 
 /// Which claim holds the granted scopes.
 ///

@@ -2,7 +2,7 @@
 
 use core::time::Duration;
 
-use actix_web::{HttpRequest, web};
+use actix_web::HttpRequest;
 use jsonwebtoken::{Header, Validation};
 use serde_json::{Map, Value};
 
@@ -149,7 +149,7 @@ impl TokenConfig {
         &self.keys
     }
 
-    /// The token config in `req`'s app data, as `web::Data<TokenConfig>` or `TokenConfig`.
+    /// The token config in `req`'s app data, as `TokenConfig` or `web::Data<TokenConfig>`.
     ///
     /// ```
     /// # use scopes_runtime::TokenConfig;
@@ -157,9 +157,7 @@ impl TokenConfig {
     /// assert!(TokenConfig::of(&req).is_none());
     /// ```
     pub fn of(req: &HttpRequest) -> Option<&Self> {
-        req.app_data::<web::Data<Self>>()
-            .map(|d| d.get_ref())
-            .or_else(|| req.app_data::<Self>())
+        crate::oauth2::app_data(req)
     }
 
     /// A token for `sub` granted `scopes`, valid for `lifetime` from now, with `iat`, and

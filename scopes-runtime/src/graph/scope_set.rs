@@ -1,7 +1,8 @@
 //! [`ScopeSet`]: an ordered set of scopes that `const fn`s can build.
 //!
 //! The scope unions of the dependency graph are computed by the compiler with these
-//! functions, so that a request never builds a set: it reads a `&'static` one.
+//! functions, so that a request never builds a set: it reads a `&'static` one. Written for
+//! the const evaluator, as `table.rs` is.
 
 /// `a == b` for two byte strings, written out where it is used: the compiler's const
 /// evaluator is slow per function call, far less per loop step, and these comparisons are
@@ -21,20 +22,12 @@ macro_rules! bytes_eq {
 }
 
 /// How many distinct scopes one union can hold.
-pub const MAX_SCOPES: usize = 32;
+pub(crate) const MAX_SCOPES: usize = 32;
 
 /// How many bytes the space-joined form of one union can take.
-pub const MAX_SCOPE_STR: usize = 1024;
+pub(crate) const MAX_SCOPE_STR: usize = 1024;
 
 /// An ordered set of scopes, kept in first-insertion order, built at compile time.
-///
-/// ```
-/// use scopes_runtime::ScopeSet;
-/// const A: ScopeSet = ScopeSet::from_slice(&["items", "me"]);
-/// const B: ScopeSet = A.union(&ScopeSet::from_slice(&["me", "admin"]));
-/// const S: &[&str] = B.as_slice();
-/// assert_eq!(S, ["items", "me", "admin"]);
-/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct ScopeSet {
     items: [&'static str; MAX_SCOPES],
@@ -70,12 +63,6 @@ impl ScopeSet {
             i += 1;
         }
         set
-    }
-
-    /// This set with `scope` appended, unless it is already a member.
-    pub const fn with(mut self, scope: &'static str) -> Self {
-        self.insert(scope);
-        self
     }
 
     /// Appends `scope` unless it is already a member. (In place: the compiler's const
@@ -143,7 +130,7 @@ impl ScopeSet {
 }
 
 /// Whether two scope slices hold the same scopes, in any order (FastAPI compares sorted sets).
-pub const fn same_scopes(a: &[&str], b: &[&str]) -> bool {
+pub(crate) const fn same_scopes(a: &[&str], b: &[&str]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -165,10 +152,11 @@ pub const fn same_scopes(a: &[&str], b: &[&str]) -> bool {
     true
 }
 
-/// Whether two scope slices are equal, element by element, in order. Usable in `const`.
+/// Whether two scope slices are equal, element by element, in order. Usable in `const`
+/// (see also [`assert_required_scopes!`](crate::assert_required_scopes)).
 ///
 /// ```
-/// use scopes_runtime::scope_set::scopes_eq;
+/// use scopes_runtime::graph::scopes_eq;
 /// const _: () = assert!(scopes_eq(&["items", "me"], &["items", "me"]));
 /// const _: () = assert!(!scopes_eq(&["me", "items"], &["items", "me"]));
 /// ```
@@ -187,11 +175,12 @@ pub const fn scopes_eq(a: &[&str], b: &[&str]) -> bool {
 }
 
 /// `a == b` for `str`, usable in `const`.
-pub const fn str_eq(a: &str, b: &str) -> bool {
+pub(crate) const fn str_eq(a: &str, b: &str) -> bool {
     bytes_eq!(a.as_bytes(), b.as_bytes())
 }
 
 /// The space-joined form of a [`ScopeSet`], in a fixed buffer built at compile time.
+#[doc(hidden)]
 #[derive(Debug, Clone, Copy)]
 pub struct ScopeStr {
     buf: [u8; MAX_SCOPE_STR],

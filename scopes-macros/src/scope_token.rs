@@ -1,0 +1,1 @@
+../../scopes-runtime/src/graph/scope_token.rs

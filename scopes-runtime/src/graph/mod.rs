@@ -1,0 +1,177 @@
+//! The static dependency graph: what the compiler knows about handlers and dependencies.
+//!
+//! `#[secured]` and `#[dependency]` each emit a hidden marker type implementing [`Node`],
+//! whose `const` [`NodeInfo`] names the node's own scopes and its children. From a
+//! handler's `NodeInfo` the compiler evaluates, in a `const`, the scope union of every path
+//! of the handler's tree (in preorder: the handler, then each child's subtree in order). A
+//! request walks that table with offsets the compiler computed, and hands each dependency
+//! its [`SecurityScopes`]: two `&'static` references, no allocation.
+//!
+//! The dependencies themselves are not generic over the path: each `#[dependency]`'s
+//! resolver is compiled once, however many handlers use it, which keeps the generated code
+//! (and the build time) proportional to what the user wrote.
+//!
+//! ```
+//! use scopes_runtime::graph::{Handler, NodeInfo};
+//! use scopes_runtime::{dependency, handler_info, secured, Security};
+//!
+//! #[dependency(scopes = ["me"])]
+//! async fn current_user() -> String {
+//!     "johndoe".to_owned()
+//! }
+//!
+//! #[secured(scopes = ["items"])]
+//! async fn read_own_items(user: Security<current_user>) -> String {
+//!     user.into_inner()
+//! }
+//!
+//! const INFO: &NodeInfo = handler_info!(read_own_items);
+//! assert_eq!(INFO.own_scopes, ["items"]);
+//! assert_eq!(INFO.children[0].name, "current_user");
+//! assert_eq!(<read_own_items as Handler>::REQUIRED_SCOPES, ["items", "me"]);
+//! ```
+
+mod scope_set;
+pub(crate) mod scope_token;
+mod scopes;
+mod table;
+
+#[doc(hidden)]
+pub use scope_set::ScopeSet;
+pub(crate) use scope_set::same_scopes;
+pub use scope_set::scopes_eq;
+#[cfg(feature = "oauth2")]
+pub(crate) use scope_set::str_eq;
+pub use scope_token::{ScopeTokenError, check_scope_token};
+pub use scopes::SecurityScopes;
+use table::tree_union;
+#[doc(hidden)]
+pub use table::{GraphPath, MAX_TREE_NODES, ScopeTable, child_offset, tree_len};
+
+/// What the compiler knows about one node of the graph, as a `const`.
+#[derive(Debug)]
+pub struct NodeInfo {
+    /// The function's name, e.g. `get_current_user`.
+    pub name: &'static str,
+    /// The function's full path, e.g. `demo_app::auth::get_current_user`; the node's identity.
+    pub path: &'static str,
+    /// Whether the node is a handler (`#[secured]`) or a dependency (`#[dependency]`).
+    pub kind: NodeKind,
+    /// The scopes declared on this node itself, in declaration order.
+    pub own_scopes: &'static [&'static str],
+    /// The dependencies this node uses: decorator dependencies first, then parameters, in order.
+    pub children: &'static [&'static NodeInfo],
+    /// How many of `children`, from the first, are `dependencies = [..]`: run for their
+    /// checks, their values discarded.
+    pub decorator_count: usize,
+    /// The routes the handler is registered under by an actix-web route macro.
+    pub routes: &'static [Route],
+    /// Whether the node takes an extractor that may read the request's extensions (see
+    /// [`GraphPath::shares`]): any but actix-web's `Data`, `Path`, `Query`, `Json` and `Form`.
+    pub reads_request: bool,
+}
+
+/// The kind of a graph node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    /// A handler, marked `#[secured]`.
+    Handler,
+    /// A dependency, marked `#[dependency]`.
+    Dependency,
+}
+
+/// An HTTP method and path that a route macro (`#[get("/path")]`, ...) gave a handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// The method in upper case, e.g. `GET`.
+    pub method: &'static str,
+    /// The path pattern, e.g. `/users/{id}/`.
+    pub path: &'static str,
+}
+
+/// A node of the dependency graph: a `#[secured]` handler or a `#[dependency]`.
+///
+/// Implemented by the macros on hidden marker types; not meant to be implemented by hand.
+pub trait Node: 'static {
+    /// The node's description, its children included.
+    const INFO: &'static NodeInfo;
+}
+
+/// A `#[secured]` handler's node, with what the compiler derives from its whole tree.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `#[secured]` handler",
+    label = "not marked `#[secured]`",
+    note = "put `#[secured]` (above any route macro) on the handler"
+)]
+pub trait Handler: Node {
+    /// Every scope required anywhere in the handler's tree, handler first, depth first, no
+    /// repeats (what [`required_scopes!`](crate::required_scopes) gives).
+    const REQUIRED_SCOPES: &'static [&'static str] = Self::REQUIRED.as_slice();
+    /// Whether some dependency occurs twice in the tree, so results are cached per request.
+    const NEEDS_CACHE: bool = Self::ROOT.caches();
+    #[doc(hidden)]
+    /// [`Self::REQUIRED_SCOPES`] as the set the compiler builds.
+    const REQUIRED: &'static ScopeSet = &tree_union(Self::INFO, ScopeSet::EMPTY);
+    #[doc(hidden)]
+    /// Where a request for this handler starts: the first row of the table of the scope
+    /// unions of every path of its tree (`ScopeTable::<Self, { tree_len(Self::INFO) }>::ROOT`,
+    /// written by `#[secured]`).
+    const ROOT: GraphPath;
+}
+
+/// Asserts at compile time that a `#[secured]` handler's tree requires exactly these scopes,
+/// in this order (handler first, depth first, no repeats): the check a security review
+/// reads, kept next to the handler and failing the build when the graph changes.
+///
+/// # Examples
+/// ```
+/// use scopes_runtime::{assert_required_scopes, dependency, secured, Security};
+///
+/// #[dependency(scopes = ["me"])]
+/// async fn current_user() -> String {
+///     "johndoe".to_owned()
+/// }
+///
+/// #[secured(scopes = ["items"])]
+/// async fn read_own_items(user: Security<current_user>) -> String {
+///     user.into_inner()
+/// }
+///
+/// assert_required_scopes!(read_own_items, ["items", "me"]);
+/// # fn main() {}
+/// ```
+///
+/// A mismatch is a compile error ("evaluation of constant value failed" with the message
+/// "the required scopes of `read_own_items` are not [..]"):
+///
+/// ```compile_fail
+/// # use scopes_runtime::{assert_required_scopes, secured};
+/// #[secured(scopes = ["items"])]
+/// async fn read_items() -> &'static str { "[]" }
+///
+/// assert_required_scopes!(read_items, ["items", "me"]);
+/// # fn main() {}
+/// ```
+///
+/// # Grammar
+/// ```text
+/// assert_required_scopes!(path::to::handler, [ "scope", .. ])
+/// ```
+#[macro_export]
+macro_rules! assert_required_scopes {
+    ($handler:path, [$($scope:literal),* $(,)?] $(,)?) => {
+        const _: () = ::core::assert!(
+            $crate::__private::scopes_eq(
+                $crate::required_scopes!($handler),
+                &[$($scope),*],
+            ),
+            ::core::concat!(
+                "the required scopes of `",
+                ::core::stringify!($handler),
+                "` are not [",
+                ::core::stringify!($($scope),*),
+                "]",
+            ),
+        );
+    };
+}

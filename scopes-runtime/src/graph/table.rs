@@ -1,0 +1,239 @@
+//! The table of scope unions the compiler evaluates for each handler, and [`GraphPath`],
+//! a request's position in it.
+//!
+//! The code in this file and in `scope_set.rs` is written for the compiler's const
+//! evaluator, which pays per function call far more than per loop step: fields are read
+//! once and strings compared in loops (measured: about a sixth less evaluation time than
+//! accessor calls). Nowhere else in the crate is written this way.
+
+use core::marker::PhantomData;
+
+use super::scope_set::{ScopeSet, ScopeStr, str_eq};
+use super::{Node, NodeInfo, SecurityScopes};
+
+/// How many nodes one handler's dependency tree may have (each path counted separately).
+pub const MAX_TREE_NODES: usize = 256;
+
+/// Where a dependency is being resolved: the row of its path in its handler's table (the
+/// scopes along the path), followed by the rows of its subtree.
+///
+/// Semver-exempt: named by the code the macros generate, and by `Dependency::resolve`.
+#[derive(Debug, Clone, Copy)]
+pub struct GraphPath {
+    rows: &'static [SecurityScopes],
+    caches: bool,
+    reads_request: bool,
+}
+
+impl GraphPath {
+    /// The path to the child whose subtree starts `offset` rows below this node
+    /// ([`child_offset`], computed by the compiler). Past the table's end (only for an
+    /// offset that is not the compiler's), an empty path.
+    pub const fn child(self, offset: usize) -> Self {
+        let rows = match self.rows.split_at_checked(offset) {
+            Some((_, rows)) => rows,
+            None => &[],
+        };
+        Self { rows, ..self }
+    }
+
+    /// The union of the scopes along this path, handler first (none for an empty path).
+    pub const fn scopes(self) -> SecurityScopes {
+        match self.rows.first() {
+            Some(row) => *row,
+            None => SecurityScopes::NONE,
+        }
+    }
+
+    /// Whether dependency results are cached for this request: the handler's tree reaches
+    /// some node twice ([`Handler::NEEDS_CACHE`](super::Handler::NEEDS_CACHE)).
+    pub const fn caches(self) -> bool {
+        self.caches
+    }
+
+    /// Whether some node of the handler's tree takes an extractor that may read the
+    /// request's extensions ([`NodeInfo::reads_request`]): a value that a dependency keeps
+    /// only for its one reader must then be put there too.
+    pub const fn reads_request(self) -> bool {
+        self.reads_request
+    }
+}
+
+/// The table of a handler `H` whose tree has `N` nodes (`N` = [`tree_len`] of `H::INFO`,
+/// given by the macro: array lengths cannot depend on a generic parameter).
+pub struct ScopeTable<H, const N: usize>(PhantomData<fn() -> H>);
+
+impl<H: Node, const N: usize> ScopeTable<H, N> {
+    const TABLE: &'static Table<N> = &table(H::INFO);
+    /// The first row of `H`'s table: the handler itself.
+    pub const ROOT: GraphPath = GraphPath {
+        rows: &security_scopes(Self::TABLE),
+        caches: Self::TABLE.repeated,
+        reads_request: Self::TABLE.reads_request,
+    };
+}
+
+/// The rows of a tree's table, in preorder, whether a node occurs twice and whether some
+/// node reads the request.
+struct Table<const N: usize> {
+    rows: [Row; N],
+    repeated: bool,
+    reads_request: bool,
+}
+
+/// The row of one path: the scope union, its space-joined form, the node's identity and
+/// the row of its parent.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    set: ScopeSet,
+    joined: ScopeStr,
+    node: &'static str,
+    reads_request: bool,
+    parent: usize,
+}
+
+impl Row {
+    const EMPTY: Self = Self {
+        set: ScopeSet::EMPTY,
+        joined: ScopeSet::EMPTY.join(),
+        node: "",
+        reads_request: false,
+        parent: 0,
+    };
+
+    /// Appends `scope` to the set and to its joined form, unless the set holds it already.
+    const fn push(&mut self, scope: &'static str) {
+        if self.set.contains(scope) {
+            return;
+        }
+        if !self.set.is_empty() {
+            self.joined.push(b' ');
+        }
+        self.set.insert_new(scope);
+        self.joined.push_str(scope);
+    }
+}
+
+/// The table of the tree under `node`.
+const fn table<const N: usize>(node: &NodeInfo) -> Table<N> {
+    let mut rows = [Row::EMPTY; N];
+    let filled = fill(node, 0, &mut rows, 0);
+    assert!(filled == N, "scopes: a scope table of the wrong length");
+    let mut repeated = false;
+    let mut reads_request = false;
+    let mut i = 1;
+    while i < N && !repeated {
+        let mut j = 0;
+        while j < i && !repeated {
+            repeated = str_eq(rows[i].node, rows[j].node);
+            j += 1;
+        }
+        i += 1;
+    }
+    let mut i = 0;
+    while i < N && !reads_request {
+        reads_request = rows[i].reads_request;
+        i += 1;
+    }
+    Table {
+        rows,
+        repeated,
+        reads_request,
+    }
+}
+
+/// Fills the rows of the subtree of `node` from row `at`, below the row `parent`; returns
+/// the row after it.
+const fn fill(node: &NodeInfo, parent: usize, rows: &mut [Row], at: usize) -> usize {
+    // The parent's union, and its joined form, extended by this node's own scopes (built in
+    // place: a row is large, and copies cost the evaluator). A root's parent is its own row,
+    // empty so far.
+    if at != parent {
+        rows[at] = rows[parent];
+    }
+    let row = &mut rows[at];
+    row.node = node.path;
+    row.reads_request = node.reads_request;
+    row.parent = parent;
+    let own = node.own_scopes.len();
+    let mut i = 0;
+    while i < own {
+        row.push(node.own_scopes[i]);
+        i += 1;
+    }
+    let mut next = at + 1;
+    let children = node.children.len();
+    let mut c = 0;
+    while c < children {
+        next = fill(node.children[c], at, rows, next);
+        c += 1;
+    }
+    next
+}
+
+/// The `SecurityScopes` of each row of `table`. A row that adds no scope to its parent's
+/// reuses the parent's, and a one-scope row's string is that scope: the compiler then
+/// checks fewer joined strings for UTF-8.
+const fn security_scopes<const N: usize>(table: &'static Table<N>) -> [SecurityScopes; N] {
+    let mut rows = [SecurityScopes::NONE; N];
+    let mut i = 0;
+    while i < N {
+        let row = &table.rows[i];
+        let len = row.set.len();
+        rows[i] = if i > 0 && len == table.rows[row.parent].set.len() {
+            rows[row.parent]
+        } else {
+            let scopes = row.set.as_slice();
+            let text = match len {
+                0 => "",
+                1 => scopes[0],
+                _ => row.joined.as_str(),
+            };
+            SecurityScopes::new(scopes, text)
+        };
+        i += 1;
+    }
+    rows
+}
+
+/// How many nodes the tree under `node` has, `node` included (a node reached twice counts
+/// twice).
+///
+/// Evaluation fails past [`MAX_TREE_NODES`].
+pub const fn tree_len(node: &NodeInfo) -> usize {
+    let mut len = 1;
+    let children = node.children.len();
+    let mut c = 0;
+    while c < children {
+        len += tree_len(node.children[c]);
+        c += 1;
+    }
+    assert!(
+        len <= MAX_TREE_NODES,
+        "scopes: a handler's dependency tree has more than MAX_TREE_NODES (256) nodes"
+    );
+    len
+}
+
+/// How many rows below `node`'s own the subtree of its child `child` starts, in a preorder
+/// table of `node`'s tree.
+pub const fn child_offset(node: &NodeInfo, child: usize) -> usize {
+    let mut offset = 1;
+    let mut c = 0;
+    while c < child {
+        offset += tree_len(node.children[c]);
+        c += 1;
+    }
+    offset
+}
+
+/// The union of the scopes of every node of the tree under `node`, depth first, in order.
+pub(crate) const fn tree_union(node: &NodeInfo, acc: ScopeSet) -> ScopeSet {
+    let mut acc = acc.union(&ScopeSet::from_slice(node.own_scopes));
+    let mut i = 0;
+    while i < node.children.len() {
+        acc = tree_union(node.children[i], acc);
+        i += 1;
+    }
+    acc
+}

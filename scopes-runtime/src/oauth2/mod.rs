@@ -1,0 +1,48 @@
+//! FastAPI's `fastapi.security` for the password flow, on top of the graph: the scheme and
+//! its scope catalogue, the bearer token, the rejections, the token endpoint's form,
+//! passwords and JWTs.
+//!
+//! - [`OAuth2PasswordBearer`]: the token URL, the scope catalogue and the [`ErrorStyle`],
+//!   declared once as a `const` and put in app data; [`BearerToken`] reads
+//!   `Authorization: Bearer …`.
+//! - [`OAuth2PasswordRequestForm`] (and its strict variant): the token endpoint's form, with
+//!   FastAPI's 422 errors; [`OAuth2PasswordBearer::grant`] decides what a login is granted.
+//! - [`TokenConfig`], [`JwtKeys`], [`Claims`], [`VerifiedToken`]: issuing and verifying JWTs,
+//!   once per request; `Security<VerifiedToken>` is the token as a node of the graph.
+//! - [`PasswordHasher`]: bcrypt on the blocking pool, with a dummy hash for unknown users.
+//! - [`AuthError`]: every rejection, in the tutorial's or RFC 6750's [`ErrorStyle`].
+//!
+//! Behind the `oauth2` feature (on by default): an app with its own authentication turns it
+//! off and keeps the graph without jsonwebtoken, bcrypt and multer.
+
+mod bearer;
+mod form;
+mod password;
+mod rejection;
+mod scheme;
+mod token;
+
+pub use bearer::BearerToken;
+pub(crate) use bearer::bearer_str;
+pub use form::{
+    FormError, FormIssue, OAuth2PasswordRequestForm, OAuth2PasswordRequestFormStrict,
+    PasswordFormConfig,
+};
+pub use password::{
+    MAX_PASSWORD_LEN, PasswordError, PasswordHasher, max_concurrent, set_max_concurrent,
+};
+pub use rejection::{AuthError, AuthErrorKind, ErrorStyle, require_scopes};
+pub use scheme::{Grant, OAuth2PasswordBearer};
+pub use token::{
+    Claims, JwtAlgorithm, JwtKeys, KeyError, ScopeClaim, TokenConfig, TokenError, TokenErrorKind,
+    TokenResponse, VerifiedToken,
+};
+
+/// The `T` in `req`'s app data, put there as `T` or as `web::Data<T>` (looked up in that
+/// order), for the configuration types of this module.
+fn app_data<T: 'static>(req: &actix_web::HttpRequest) -> Option<&T> {
+    req.app_data::<T>().or_else(|| {
+        req.app_data::<actix_web::web::Data<T>>()
+            .map(|d| d.get_ref())
+    })
+}
