@@ -262,7 +262,10 @@ pub use scopes_macros::dependency;
 /// async fn read_own_items(_me: Security<me>) -> &'static str { "[]" }
 ///
 /// const REQUIRED: &[&str] = required_scopes!(read_own_items);
+///
+/// # fn main() {
 /// assert_eq!(REQUIRED, ["items", "me"]);
+/// # }
 /// ```
 ///
 /// # Grammar

@@ -26,9 +26,12 @@
 //! }
 //!
 //! const INFO: &NodeInfo = handler_info!(read_own_items);
+//!
+//! # fn main() {
 //! assert_eq!(INFO.own_scopes, ["items"]);
 //! assert_eq!(INFO.children[0].name, "current_user");
 //! assert_eq!(<read_own_items as Handler>::REQUIRED_SCOPES, ["items", "me"]);
+//! # }
 //! ```
 
 mod scope_set;

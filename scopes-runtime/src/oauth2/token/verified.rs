@@ -147,13 +147,6 @@ impl VerifiedToken {
     }
 
     /// The verified claims.
-    ///
-    /// ```
-    /// # use scopes_runtime::VerifiedToken;
-    /// fn audiences(token: &VerifiedToken) -> &[String] {
-    ///     &token.claims().aud
-    /// }
-    /// ```
     pub fn claims(&self) -> &Claims {
         match &self.claims {
             Held::Owned(claims) => claims,
@@ -162,51 +155,23 @@ impl VerifiedToken {
     }
 
     /// The subject (`sub`).
-    ///
-    /// ```
-    /// # use scopes_runtime::VerifiedToken;
-    /// fn username(token: &VerifiedToken) -> &str {
-    ///     token.sub()
-    /// }
-    /// ```
     pub fn sub(&self) -> &str {
         &self.claims().sub
     }
 
     /// The granted scopes.
-    ///
-    /// ```
-    /// # use scopes_runtime::VerifiedToken;
-    /// fn can_read_items(token: &VerifiedToken) -> bool {
-    ///     token.scopes().iter().any(|s| s == "items")
-    /// }
-    /// ```
     pub fn scopes(&self) -> &[String] {
         &self.claims().scopes
     }
 
     /// Checks that the token grants every scope of `required`; otherwise "Not enough
     /// permissions" ([`AuthError::insufficient_scope`]) listing the missing ones.
-    ///
-    /// ```
-    /// # use scopes_runtime::{AuthError, SecurityScopes, VerifiedToken};
-    /// fn check(token: &VerifiedToken, required: SecurityScopes) -> Result<(), AuthError> {
-    ///     token.require_scopes(required)
-    /// }
-    /// ```
     pub fn require_scopes(&self, required: SecurityScopes) -> Result<(), AuthError> {
         require_scopes(required, self.scopes()).map_err(|e| e.with_style(self.style))
     }
 
     /// "Could not validate credentials" in this request's style, naming `scopes`: for a
     /// valid token whose subject is unknown.
-    ///
-    /// ```
-    /// # use scopes_runtime::{AuthError, SecurityScopes, VerifiedToken};
-    /// fn unknown_user(token: &VerifiedToken, scopes: SecurityScopes) -> AuthError {
-    ///     token.credentials_error(scopes)
-    /// }
-    /// ```
     pub fn credentials_error(&self, scopes: SecurityScopes) -> AuthError {
         AuthError::invalid_token()
             .with_style(self.style)
