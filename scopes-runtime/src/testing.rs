@@ -30,8 +30,6 @@ use core::time::Duration;
 use actix_web::http::header;
 use actix_web::test::TestRequest;
 
-use core::future::Future;
-
 use actix_web::HttpRequest;
 
 use crate::graph::{GraphPath, Handler, SecurityScopes, child_offset, str_eq};
@@ -190,9 +188,9 @@ pub const fn graph_path<H: Handler>(path: &[&str]) -> Option<GraphPath> {
 /// Resolves the dependency `D` at `at` for `req` (without a body), as the handler's graph
 /// does, outside any handler: for benchmarks and tests that measure one dependency alone.
 #[doc(hidden)]
-pub fn resolve<D: Dependency>(
+pub async fn resolve<D: Dependency>(
     at: GraphPath,
     req: HttpRequest,
-) -> impl Future<Output = Result<Security<D>, actix_web::Error>> {
-    async move { D::resolve(at, &mut Resolution::without_body(req)).await }
+) -> Result<Security<D>, actix_web::Error> {
+    D::resolve(at, &mut Resolution::without_body(req)).await
 }

@@ -70,7 +70,7 @@ pub struct NodeInfo {
     /// The routes the handler is registered under by an actix-web route macro.
     pub routes: &'static [Route],
     /// Whether the node takes an extractor that may read the request's extensions (see
-    /// [`GraphPath::shares`]): any but actix-web's `Data`, `Path`, `Query`, `Json` and `Form`.
+    /// [`GraphPath::reads_request`]): any but actix-web's `Data`, `Path`, `Query`, `Json` and `Form`.
     pub reads_request: bool,
 }
 

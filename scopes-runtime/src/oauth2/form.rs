@@ -1,21 +1,6 @@
 //! [`OAuth2PasswordRequestForm`] and [`OAuth2PasswordRequestFormStrict`]: the token
 //! endpoint's `application/x-www-form-urlencoded` request (RFC 6749 section 4.3.2), read
 //! like FastAPI reads it.
-//!
-//! Fields are read as FastAPI's form parser reads them, from an
-//! `application/x-www-form-urlencoded` or a `multipart/form-data` body: the last occurrence
-//! of a field wins, an empty value counts as absent, a body of another content type (JSON,
-//! text, none) has no fields at all, bytes that are not UTF-8 are decoded lossily, and `scope` is split
-//! on whitespace (Python's `str.split()`); a scope that is not an RFC 6749 scope token is a
-//! `value_error`. Every problem is
-//! reported at once, in field order, as FastAPI's 422:
-//!
-//! ```json
-//! {"detail": [{"type": "missing", "loc": ["body", "username"], "msg": "Field required", "input": null}]}
-//! ```
-//!
-//! The body is read up to [`PasswordFormConfig::limit`] bytes (16 KiB by default); a larger
-//! one is answered 413 `{"detail":"Request body too large"}`.
 
 use core::fmt;
 use core::future::Future;
@@ -32,6 +17,21 @@ use serde_json::{Value, json};
 use crate::graph::check_scope_token;
 
 /// The OAuth2 password-grant form (FastAPI's `OAuth2PasswordRequestForm`).
+///
+/// Fields are read as FastAPI's form parser reads them, from an
+/// `application/x-www-form-urlencoded` or a `multipart/form-data` body: the last occurrence
+/// of a field wins, an empty value counts as absent, a body of another content type (JSON,
+/// text, none) has no fields at all, bytes that are not UTF-8 are decoded lossily, and `scope` is split
+/// on whitespace (Python's `str.split()`); a scope that is not an RFC 6749 scope token is a
+/// `value_error`. Every problem is
+/// reported at once, in field order, as FastAPI's 422:
+///
+/// ```json
+/// {"detail": [{"type": "missing", "loc": ["body", "username"], "msg": "Field required", "input": null}]}
+/// ```
+///
+/// The body is read up to [`PasswordFormConfig::limit`] bytes (16 KiB by default); a larger
+/// one is answered 413 `{"detail":"Request body too large"}`.
 ///
 /// `grant_type` may be absent; when present it must be `password`. Use
 /// [`OAuth2PasswordRequestFormStrict`] to require it.

@@ -1,21 +1,4 @@
 //! Password hashing and verification with bcrypt, on actix-web's blocking thread pool.
-//!
-//! bcrypt reads at most 72 bytes of a password, and stops at a NUL byte in some
-//! implementations, so `secret\0anything` or a 73-byte password could match the hash of a
-//! different password. [`PasswordHasher`] therefore rejects, before bcrypt runs, any password
-//! longer than [`MAX_PASSWORD_LEN`] (72) bytes or containing a NUL byte: [`hash`] refuses it
-//! with a [`PasswordError`], and [`verify`] answers `false`.
-//!
-//! An unknown user is verified against a dummy hash of the same cost, computed once per cost
-//! and process, so the time taken does not reveal which usernames exist.
-//!
-//! At most [`max_concurrent`] bcrypt jobs run at once in the process (by default one fewer
-//! than the CPUs, at least one); the others wait, without blocking a worker, for a slot. A
-//! burst of logins therefore slows the logins down, not the rest of the API: with every CPU
-//! busy hashing, the workers would wait for a CPU on every request.
-//!
-//! [`hash`]: PasswordHasher::hash
-//! [`verify`]: PasswordHasher::verify
 
 use core::fmt;
 use core::num::NonZeroUsize;
@@ -28,6 +11,23 @@ use actix_web::{HttpResponse, ResponseError, web};
 pub const MAX_PASSWORD_LEN: usize = 72;
 
 /// Hashes and verifies passwords with bcrypt at a fixed cost.
+///
+/// bcrypt reads at most 72 bytes of a password, and stops at a NUL byte in some
+/// implementations, so `secret\0anything` or a 73-byte password could match the hash of a
+/// different password. [`PasswordHasher`] therefore rejects, before bcrypt runs, any password
+/// longer than [`MAX_PASSWORD_LEN`] (72) bytes or containing a NUL byte: [`hash`] refuses it
+/// with a [`PasswordError`], and [`verify`] answers `false`.
+///
+/// An unknown user is verified against a dummy hash of the same cost, computed once per cost
+/// and process, so the time taken does not reveal which usernames exist.
+///
+/// At most [`max_concurrent`] bcrypt jobs run at once in the process (by default one fewer
+/// than the CPUs, at least one); the others wait, without blocking a worker, for a slot. A
+/// burst of logins therefore slows the logins down, not the rest of the API: with every CPU
+/// busy hashing, the workers would wait for a CPU on every request.
+///
+/// [`hash`]: PasswordHasher::hash
+/// [`verify`]: PasswordHasher::verify
 ///
 /// `Copy` and `const`-constructible: keep one in a `static`, or in app data.
 ///

@@ -1,23 +1,5 @@
 //! [`AuthError`]: the one rejection type of authentication, authorization and the token
 //! endpoint, and the two [`ErrorStyle`]s its responses can take.
-//!
-//! | kind | [`ErrorStyle::Tutorial`] (default) | [`ErrorStyle::Rfc6750`] |
-//! |------|-----------------------------------|-------------------------|
-//! | [`NotAuthenticated`](AuthErrorKind::NotAuthenticated) | 401 `{"detail":"Not authenticated"}`, `WWW-Authenticate: Bearer` | 401 `{"detail":"Not authenticated"}`, `WWW-Authenticate: Bearer` (+ `scope="…"`) |
-//! | [`MalformedCredentials`](AuthErrorKind::MalformedCredentials) | 401 `{"detail":"Could not validate credentials"}`, `WWW-Authenticate: Bearer scope="…"` (FastAPI passes what follows `Bearer ` to the decoder) | 400 `{"error":"invalid_request",..}`, `WWW-Authenticate: Bearer error="invalid_request"` |
-//! | [`InvalidToken`](AuthErrorKind::InvalidToken) | 401 `{"detail":"Could not validate credentials"}`, `WWW-Authenticate: Bearer scope="…"` | 401 `{"error":"invalid_token",..}`, `WWW-Authenticate: Bearer error="invalid_token"` |
-//! | [`InsufficientScope`](AuthErrorKind::InsufficientScope) | 401 `{"detail":"Not enough permissions"}`, `WWW-Authenticate: Bearer scope="…"` | 403 `{"error":"insufficient_scope",..}`, `WWW-Authenticate: Bearer error="insufficient_scope", scope="…"` |
-//! | [`InvalidGrant`](AuthErrorKind::InvalidGrant) | 400 `{"detail":"Incorrect username or password"}` | 400 `{"error":"invalid_grant",..}`, `Cache-Control: no-store` |
-//! | [`InvalidRequest`](AuthErrorKind::InvalidRequest), [`UnsupportedGrantType`](AuthErrorKind::UnsupportedGrantType), [`InvalidScope`](AuthErrorKind::InvalidScope) | 400 `{"detail": …}` | 400 `{"error":"invalid_request"` (or `unsupported_grant_type`, `invalid_scope`)`,..}`, `Cache-Control: no-store` (RFC 6749 section 5.2) |
-//! | [`Custom`](AuthErrorKind::Custom) | the given status, `{"detail": …}` | the same |
-//!
-//! In the tutorial style the `scope="…"` attribute is present only when the error was given
-//! the [`SecurityScopes`] of the dependency that raised it ([`AuthError::with_scopes`]) and
-//! they are not empty; otherwise the header is `Bearer` alone, as in FastAPI's tutorial.
-//!
-//! Bodies never carry JWT or bcrypt details: those are in [`std::error::Error::source`] and
-//! in the `tracing` event logged when the response is built. Tokens and passwords are never
-//! logged.
 
 use core::fmt;
 use std::borrow::Cow;
@@ -54,8 +36,8 @@ pub enum ErrorStyle {
     Rfc6750,
 }
 
-/// What went wrong, which fixes an [`AuthError`]'s status and body (see the
-/// [module docs](self) for the table).
+/// What went wrong, which fixes an [`AuthError`]'s status and body (see [`AuthError`] for
+/// the table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AuthErrorKind {
@@ -83,6 +65,24 @@ pub enum AuthErrorKind {
 /// The rejection of authentication, authorization and the token endpoint: an
 /// [`AuthErrorKind`], the [`ErrorStyle`] to answer in, and optionally the
 /// [`SecurityScopes`] that were required.
+///
+/// | kind | [`ErrorStyle::Tutorial`] (default) | [`ErrorStyle::Rfc6750`] |
+/// |------|-----------------------------------|-------------------------|
+/// | [`NotAuthenticated`](AuthErrorKind::NotAuthenticated) | 401 `{"detail":"Not authenticated"}`, `WWW-Authenticate: Bearer` | 401 `{"detail":"Not authenticated"}`, `WWW-Authenticate: Bearer` (+ `scope="…"`) |
+/// | [`MalformedCredentials`](AuthErrorKind::MalformedCredentials) | 401 `{"detail":"Could not validate credentials"}`, `WWW-Authenticate: Bearer scope="…"` (FastAPI passes what follows `Bearer ` to the decoder) | 400 `{"error":"invalid_request",..}`, `WWW-Authenticate: Bearer error="invalid_request"` |
+/// | [`InvalidToken`](AuthErrorKind::InvalidToken) | 401 `{"detail":"Could not validate credentials"}`, `WWW-Authenticate: Bearer scope="…"` | 401 `{"error":"invalid_token",..}`, `WWW-Authenticate: Bearer error="invalid_token"` |
+/// | [`InsufficientScope`](AuthErrorKind::InsufficientScope) | 401 `{"detail":"Not enough permissions"}`, `WWW-Authenticate: Bearer scope="…"` | 403 `{"error":"insufficient_scope",..}`, `WWW-Authenticate: Bearer error="insufficient_scope", scope="…"` |
+/// | [`InvalidGrant`](AuthErrorKind::InvalidGrant) | 400 `{"detail":"Incorrect username or password"}` | 400 `{"error":"invalid_grant",..}`, `Cache-Control: no-store` |
+/// | [`InvalidRequest`](AuthErrorKind::InvalidRequest), [`UnsupportedGrantType`](AuthErrorKind::UnsupportedGrantType), [`InvalidScope`](AuthErrorKind::InvalidScope) | 400 `{"detail": …}` | 400 `{"error":"invalid_request"` (or `unsupported_grant_type`, `invalid_scope`)`,..}`, `Cache-Control: no-store` (RFC 6749 section 5.2) |
+/// | [`Custom`](AuthErrorKind::Custom) | the given status, `{"detail": …}` | the same |
+///
+/// In the tutorial style the `scope="…"` attribute is present only when the error was given
+/// the [`SecurityScopes`] of the dependency that raised it ([`AuthError::with_scopes`]) and
+/// they are not empty; otherwise the header is `Bearer` alone, as in FastAPI's tutorial.
+///
+/// Bodies never carry JWT or bcrypt details: those are in [`std::error::Error::source`] and
+/// in the `tracing` event logged when the response is built. Tokens and passwords are never
+/// logged.
 ///
 /// Dependencies return it as their `Err` (it implements [`ResponseError`]):
 ///

@@ -13,6 +13,15 @@ use super::{Claims, JwtKeys, ScopeClaim, TokenError, TokenErrorKind};
 /// Put it in the app's data (as `web::Data<TokenConfig>` or `TokenConfig`) for
 /// [`VerifiedToken`](super::VerifiedToken) to find.
 ///
+/// Verification is strict: the header's `alg` must be the configured one (so `none` and
+/// algorithm confusion are rejected), keys never come from `kid`/`jku`/`x5u`/`jwk`
+/// headers, `exp` and `sub` are required, `nbf` is checked when present, `iss`/`aud` when
+/// configured, and a token longer than [`TokenConfig::DEFAULT_MAX_LEN`] (8 KiB) is refused
+/// before any decoding.
+///
+/// Tokens interoperate with FastAPI's tutorial (python-jose): the tutorial's 64-hex-digit
+/// `SECRET_KEY` is used as the bytes of that string, as python-jose does.
+///
 /// ```
 /// use std::time::Duration;
 /// use actix_web::{web, App};

@@ -24,21 +24,12 @@ use crate::resolve::{self, Dependency, Resolution, Security};
 ///
 /// - as a node of the dependency graph, `Security<VerifiedToken>` (FastAPI's
 ///   `Depends(oauth2_scheme)`): its errors name the scopes of its path in
-///   `WWW-Authenticate`, like the tutorial's `credentials_exception`. The claims stay with
-///   their one reader, at no cost beyond the verification, unless the handler's tree reaches
-///   some node twice (the graph then shares them through its per-request cache and the
-///   request's extensions, since the token may be read under two scope unions) or some node
-///   takes an extractor whose code the compiler cannot see
-///   ([`NodeInfo::reads_request`], e.g. an `HttpRequest`: they are
-///   then kept in the request's extensions for the two ways below);
+///   `WWW-Authenticate`, like the tutorial's `credentials_exception`;
 /// - as an extractor: its errors carry no `scope="…"`;
 /// - with [`VerifiedToken::authenticate`], from a dependency that has the request.
 ///
-/// The last two keep the outcome in the request's extensions, and read it from there when an
-/// earlier reader did. Code outside the handler's tree that reads the token after it (a
-/// middleware, a `Responder`) verifies it again when the tree did not keep it there.
-///
-/// Cloning a token that was not shared copies its claims.
+/// Readers in one handler's tree share one verification. Code outside the tree that reads
+/// the token after it (a middleware, a `Responder`) may verify it again.
 ///
 /// ```
 /// use actix_web::web;
@@ -211,9 +202,12 @@ impl Node for VerifiedToken {
 impl Dependency for VerifiedToken {
     type Output = Self;
 
-    /// The graph shares one verification between the dependencies that read it; it goes in
-    /// the request's extensions only when the tree repeats a node (it may then be read under
-    /// another scope union) or some node's code may read it from there.
+    /// The graph shares one verification between the dependencies that read it. The claims
+    /// stay with their one reader, allocating nothing, unless the tree reaches some node
+    /// twice (the per-request cache then shares them, as they may be read under two scope
+    /// unions) or some node takes an extractor that may read the request's extensions
+    /// ([`NodeInfo::reads_request`], e.g. an `HttpRequest`): they are then kept there too,
+    /// for the extractor and [`VerifiedToken::authenticate`].
     fn resolve(
         path: GraphPath,
         cx: &mut Resolution,
