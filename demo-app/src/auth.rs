@@ -41,18 +41,10 @@ pub async fn get_current_user(
     token: Security<VerifiedToken>,
     db: web::Data<UserDb>,
 ) -> Result<User, AuthError> {
-    let Some(user) = db.get(token.sub()) else {
-        tracing::info!(reason = "unknown subject", "authentication failed");
-        return Err(token.credentials_error(security_scopes));
-    };
-    if let Err(error) = token.require_scopes(security_scopes) {
-        tracing::info!(
-            reason = "insufficient scope",
-            missing = ?error.missing_scopes(),
-            "authorization failed"
-        );
-        return Err(error);
-    }
+    let user = db
+        .get(token.sub())
+        .ok_or_else(|| token.credentials_error(security_scopes))?;
+    token.require_scopes(security_scopes)?;
     Ok(user.user.clone())
 }
 

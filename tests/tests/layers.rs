@@ -77,7 +77,10 @@ fn the_runtime_layers_point_one_way() {
         }
         checked += 1;
     }
-    assert!(checked >= 15, "only {checked} files of the three layers found");
+    assert!(
+        checked >= 15,
+        "only {checked} files of the three layers found"
+    );
 }
 
 #[test]
@@ -85,8 +88,5 @@ fn the_scanner_sees_uses_and_paths_but_not_comments_or_macro_bodies() {
     let named = named_modules(
         "use crate::graph::Node;\n// crate::oauth2 in a comment\nlet x = crate::resolve::cached();\n$crate::__private::x",
     );
-    assert_eq!(
-        named.into_iter().collect::<Vec<_>>(),
-        ["graph", "resolve"]
-    );
+    assert_eq!(named.into_iter().collect::<Vec<_>>(), ["graph", "resolve"]);
 }

@@ -27,9 +27,14 @@ fn a_grant_is_requested_and_grantable_and_declared_in_request_order() {
         .grant(&owned(&["items", "me", "items"]), &["me", "items"])
         .unwrap();
     assert_eq!(grant.scopes(), ["items", "me"]);
-    assert!(grant.is_narrowed(), "a repeat is dropped, which the answer says");
+    assert!(
+        grant.is_narrowed(),
+        "a repeat is dropped, which the answer says"
+    );
 
-    let grant = OAUTH2.grant(&owned(&["me", "items"]), &["me", "items"]).unwrap();
+    let grant = OAUTH2
+        .grant(&owned(&["me", "items"]), &["me", "items"])
+        .unwrap();
     assert_eq!(grant.scopes(), ["me", "items"]);
     assert!(!grant.is_narrowed());
 
@@ -62,18 +67,43 @@ async fn answer(error: &dyn ResponseError) -> (StatusCode, Option<String>, Optio
             .get(name)
             .map(|v| v.to_str().unwrap().to_owned())
     };
-    let (status, cache, challenge) = (res.status(), header("cache-control"), header("www-authenticate"));
+    let (status, cache, challenge) = (
+        res.status(),
+        header("cache-control"),
+        header("www-authenticate"),
+    );
     let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
-    (status, cache, challenge, serde_json::from_slice(&body).unwrap())
+    (
+        status,
+        cache,
+        challenge,
+        serde_json::from_slice(&body).unwrap(),
+    )
 }
 
 #[actix_web::test]
 async fn token_endpoint_errors_in_both_styles() {
     let cases = [
-        (AuthError::invalid_request(), "invalid_request", "username and password are required"),
-        (AuthError::unsupported_grant_type(), "unsupported_grant_type", "grant_type must be password"),
-        (AuthError::invalid_scope(), "invalid_scope", "A requested scope is not declared by this server"),
-        (AuthError::invalid_grant(), "invalid_grant", "Incorrect username or password"),
+        (
+            AuthError::invalid_request(),
+            "invalid_request",
+            "username and password are required",
+        ),
+        (
+            AuthError::unsupported_grant_type(),
+            "unsupported_grant_type",
+            "grant_type must be password",
+        ),
+        (
+            AuthError::invalid_scope(),
+            "invalid_scope",
+            "A requested scope is not declared by this server",
+        ),
+        (
+            AuthError::invalid_grant(),
+            "invalid_grant",
+            "Incorrect username or password",
+        ),
     ];
     for (error, code, description) in cases {
         let rfc = error.with_style(ErrorStyle::Rfc6750);
@@ -90,12 +120,20 @@ async fn token_endpoint_errors_in_both_styles() {
     }
     // The tutorial style keeps FastAPI's `detail` body, uncached headers untouched.
     for (error, detail) in [
-        (AuthError::invalid_request(), "username and password are required"),
+        (
+            AuthError::invalid_request(),
+            "username and password are required",
+        ),
         (AuthError::invalid_grant(), "Incorrect username or password"),
     ] {
         assert_eq!(
             answer(&error).await,
-            (StatusCode::BAD_REQUEST, None, None, json!({ "detail": detail }))
+            (
+                StatusCode::BAD_REQUEST,
+                None,
+                None,
+                json!({ "detail": detail })
+            )
         );
     }
 }
@@ -105,13 +143,20 @@ async fn form_errors_answer_in_the_schemes_style() {
     let missing = OAuth2PasswordRequestForm::parse(b"password=x", false).unwrap_err();
     let tutorial = OAUTH2.form_error(missing);
     let res = tutorial.error_response();
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "FastAPI's 422");
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "FastAPI's 422"
+    );
 
     let missing = OAuth2PasswordRequestForm::parse(b"password=x", false).unwrap_err();
     let res = STRICT.form_error(missing).error_response();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
-    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["error"], "invalid_request");
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap()["error"],
+        "invalid_request"
+    );
 
     let bad_grant =
         OAuth2PasswordRequestForm::parse(b"grant_type=code&username=a&password=b", false)
@@ -134,7 +179,10 @@ async fn token(
     Ok(TokenResponse::bearer(format!("token-for-{}", form.username)).granting(&grant))
 }
 
-async fn login(scheme: Option<OAuth2PasswordBearer>, body: &'static str) -> (u16, Value, Option<String>) {
+async fn login(
+    scheme: Option<OAuth2PasswordBearer>,
+    body: &'static str,
+) -> (u16, Value, Option<String>) {
     let app = match scheme {
         Some(scheme) => atest::init_service(App::new().app_data(scheme).service(token)).await,
         None => atest::init_service(App::new().service(token)).await,
@@ -158,7 +206,10 @@ async fn login(scheme: Option<OAuth2PasswordBearer>, body: &'static str) -> (u16
 async fn the_token_response_is_never_cached_and_names_a_narrowed_grant() {
     let (status, body, pragma) = login(Some(OAUTH2), "username=a&password=b&scope=me items").await;
     assert_eq!((status, pragma.as_deref()), (200, Some("no-cache")));
-    assert_eq!(body, json!({"access_token": "token-for-a", "token_type": "bearer"}));
+    assert_eq!(
+        body,
+        json!({"access_token": "token-for-a", "token_type": "bearer"})
+    );
 
     let (status, body, _) = login(Some(OAUTH2), "username=a&password=b&scope=items admin").await;
     assert_eq!(status, 200);
@@ -174,5 +225,8 @@ async fn the_token_response_is_never_cached_and_names_a_narrowed_grant() {
 #[actix_web::test]
 async fn an_app_without_a_scheme_is_refused_as_a_server_error_not_served() {
     let (status, body, _) = login(None, "username=a&password=b").await;
-    assert_eq!((status, body), (500, json!({"detail": "Internal Server Error"})));
+    assert_eq!(
+        (status, body),
+        (500, json!({"detail": "Internal Server Error"}))
+    );
 }

@@ -432,14 +432,25 @@ enum FormBody {
     /// `multipart/form-data` with its boundary.
     Multipart(Bytes, String),
     /// Another content type: FastAPI's form parser sees no fields in it.
-    None,
+    NotAForm,
+}
+
+/// What the `Content-Type` says the body is.
+enum BodyKind {
+    NotAForm,
+    Urlencoded,
+    Multipart {
+        boundary: String,
+    },
+    /// `multipart/form-data` without a boundary: unreadable.
+    MultipartWithoutBoundary,
 }
 
 impl FormBody {
     async fn parse(self, strict: bool) -> Result<OAuth2PasswordRequestForm, FormError> {
         match self {
             Self::Urlencoded(body) => OAuth2PasswordRequestForm::parse(&body, strict),
-            Self::None => OAuth2PasswordRequestForm::parse(b"", strict),
+            Self::NotAForm => OAuth2PasswordRequestForm::parse(b"", strict),
             Self::Multipart(body, boundary) => {
                 let mut multipart = multer::Multipart::new(Once(Some(body)), boundary);
                 let mut fields = Vec::new();
@@ -481,15 +492,16 @@ fn read_form_body(
 ) -> impl Future<Output = Result<FormBody, FormError>> + 'static {
     let limit = PasswordFormConfig::of(req).limit;
     let mime = req.mime_type().ok().flatten();
-    // `None`: not a form; `Some(None)`: urlencoded; `Some(Some(boundary))`: multipart.
-    let kind = match mime.as_ref().map(|m| m.essence_str()) {
-        Some("application/x-www-form-urlencoded") => Some(None),
-        Some("multipart/form-data") => Some(Some(
-            mime.as_ref()
-                .and_then(|m| m.get_param("boundary"))
-                .map(|b| b.as_str().to_owned()),
-        )),
-        _ => None,
+    let kind = match mime
+        .as_ref()
+        .map(|m| (m.essence_str(), m.get_param("boundary")))
+    {
+        Some(("application/x-www-form-urlencoded", _)) => BodyKind::Urlencoded,
+        Some(("multipart/form-data", Some(boundary))) => BodyKind::Multipart {
+            boundary: boundary.as_str().to_owned(),
+        },
+        Some(("multipart/form-data", None)) => BodyKind::MultipartWithoutBoundary,
+        _ => BodyKind::NotAForm,
     };
     let declared_len = req
         .headers()
@@ -499,10 +511,10 @@ fn read_form_body(
     let mut payload = payload.take();
     async move {
         let boundary = match kind {
-            None => return Ok(FormBody::None),
-            Some(None) => None,
-            Some(Some(None)) => return Err(FormError::Malformed),
-            Some(Some(Some(boundary))) => Some(boundary),
+            BodyKind::NotAForm => return Ok(FormBody::NotAForm),
+            BodyKind::MultipartWithoutBoundary => return Err(FormError::Malformed),
+            BodyKind::Urlencoded => None,
+            BodyKind::Multipart { boundary } => Some(boundary),
         };
 
         if declared_len.is_some_and(|len| len > limit) {

@@ -156,14 +156,23 @@ impl VerifiedToken {
     }
 
     /// Checks that the token grants every scope of `required`; otherwise "Not enough
-    /// permissions" ([`AuthError::insufficient_scope`]) listing the missing ones.
+    /// permissions" ([`AuthError::insufficient_scope`]) listing the missing ones, logged at
+    /// `info`.
     pub fn require_scopes(&self, required: SecurityScopes) -> Result<(), AuthError> {
-        require_scopes(required, self.scopes()).map_err(|e| e.with_style(self.style))
+        require_scopes(required, self.scopes()).map_err(|error| {
+            tracing::info!(
+                reason = "insufficient scope",
+                missing = ?error.missing_scopes(),
+                "authorization failed"
+            );
+            error.with_style(self.style)
+        })
     }
 
     /// "Could not validate credentials" in this request's style, naming `scopes`: for a
-    /// valid token whose subject is unknown.
+    /// valid token whose subject is unknown (logged at `info`).
     pub fn credentials_error(&self, scopes: SecurityScopes) -> AuthError {
+        tracing::info!(reason = "unknown subject", "authentication failed");
         AuthError::invalid_token()
             .with_style(self.style)
             .with_scopes(scopes)
