@@ -17,10 +17,16 @@ pub(crate) const DEPENDENCIES: &str = "dependencies";
 /// What the attribute says, before the scopes are checked.
 #[derive(Default)]
 pub(crate) struct Args {
+    /// The string literals of `scopes = [..]`, unchecked.
     pub(crate) scopes: Vec<LitStr>,
+    /// The paths of `dependencies = [..]`.
     pub(crate) dependencies: Vec<syn::Path>,
 }
 
+/// Reads `args` (the tokens inside `#[secured(..)]` / `#[dependency(..)]`), pushing an error
+/// on each offending token: an unknown or repeated key, a value that is not a list, a scope
+/// that is not a string literal, a dependency that is not a path. What it could read is
+/// returned either way, so validation goes on and reports its own errors too.
 pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Args {
     let mut out = Args::default();
     let pairs = match Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(args) {

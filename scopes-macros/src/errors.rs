@@ -10,6 +10,7 @@ pub(crate) struct Errors {
 }
 
 impl Errors {
+    /// Adds `error`, after the ones already found (rustc shows them in that order).
     pub(crate) fn push(&mut self, error: syn::Error) {
         match &mut self.combined {
             Some(combined) => combined.combine(error),
@@ -22,6 +23,7 @@ impl Errors {
         self.push(syn::Error::new_spanned(tokens, message));
     }
 
+    /// `Ok` when nothing was found, otherwise every error found, combined.
     pub(crate) fn finish(self) -> syn::Result<()> {
         self.combined.map_or(Ok(()), Err)
     }

@@ -3,6 +3,17 @@
 //!
 //! Use them through `scopes-runtime`, which re-exports them with their documentation; the
 //! expansions name `::scopes_runtime` and do not work without it.
+//!
+//! Each attribute goes through the same stages, one module each:
+//! 1. `attr` parses the arguments (`scopes = [..], dependencies = [..]`);
+//! 2. `validate` checks them with the function and builds the typed `model` (closed
+//!    types only: expansion never unwraps), collecting every error in `errors`;
+//! 3. `expand` generates the code from the model, or, on errors, the errors and a
+//!    fallback that keeps the rest of the user's crate compiling quietly (one error per
+//!    mistake).
+//!
+//! `route` reads the actix-web route macros below `#[secured]`; `required` holds the
+//! function-like macros; `scope_token` is the runtime's scope grammar (a link to its file).
 #![forbid(unsafe_code)]
 #![deny(unreachable_pub)]
 
@@ -26,13 +37,13 @@ use model::NodeKind;
 /// Marks an actix-web handler as secured; see `scopes_runtime::secured`.
 #[proc_macro_attribute]
 pub fn secured(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::node(NodeKind::Handler, args.into(), item.into()).into()
+    expand::attribute(NodeKind::Handler, args.into(), item.into()).into()
 }
 
 /// Marks an async fn as a dependency; see `scopes_runtime::dependency`.
 #[proc_macro_attribute]
 pub fn dependency(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::node(NodeKind::Dependency, args.into(), item.into()).into()
+    expand::attribute(NodeKind::Dependency, args.into(), item.into()).into()
 }
 
 /// A handler's total required scopes, as a `const`; see `scopes_runtime::required_scopes`.

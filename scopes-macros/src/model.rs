@@ -8,11 +8,14 @@ use crate::route::Route;
 /// Which macro is expanding.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum NodeKind {
+    /// `#[secured]` on an actix-web handler.
     Handler,
+    /// `#[dependency]` on an async fn.
     Dependency,
 }
 
 impl NodeKind {
+    /// The attribute as users write it, for messages.
     pub(crate) fn attribute(self) -> &'static str {
         match self {
             Self::Handler => "#[secured]",
@@ -23,17 +26,25 @@ impl NodeKind {
 
 /// A scope literal that is a valid RFC 6749 scope token, unique in its list.
 pub(crate) struct Scope {
+    /// The literal, with its span, as the user wrote it.
     pub(crate) lit: LitStr,
 }
 
 /// A validated node of the dependency graph.
 pub(crate) struct Node {
+    /// Handler or dependency.
     pub(crate) kind: NodeKind,
+    /// `scopes = [..]`: the node's own scopes, in order.
     pub(crate) scopes: Vec<Scope>,
-    /// `dependencies = [..]`: run for their checks, values discarded.
+    /// `dependencies = [..]`: run before the parameters for their checks, their values
+    /// discarded (the runtime's `NodeInfo::decorator_count` counts them).
     pub(crate) decorators: Vec<syn::Path>,
+    /// The function's parameters, in order.
     pub(crate) params: Vec<Param>,
+    /// What the function returns.
     pub(crate) output: Output,
+    /// The routes the actix-web route macros below register, for the OpenAPI document and
+    /// route tables.
     pub(crate) routes: Vec<Route>,
     /// Whether an actix-web route macro follows, which turns the fn into a unit struct.
     pub(crate) route_macro: bool,
@@ -42,21 +53,25 @@ pub(crate) struct Node {
 }
 
 impl Node {
-    /// Whether the node takes an extractor that may read the request's extensions: anything
-    /// but `Security`, `SecurityScopes` and actix-web's `Data`, `Path`, `Query`, `Json` and
-    /// `Form`. Recognised by name, so a type of the user's under one of those
-    /// names is taken for actix-web's; that only costs a token verified twice in a request
-    /// that also reads it through the request.
-    pub(crate) fn opaque(&self) -> bool {
-        self.params
-            .iter()
-            .any(|param| matches!(param.kind, ParamKind::Extractor { opaque: true }))
+    /// Whether the node takes an extractor that may read the request's extensions (the
+    /// runtime's `NodeInfo::reads_request`; see [`ParamKind::Extractor`]).
+    pub(crate) fn reads_request(&self) -> bool {
+        self.params.iter().any(|param| {
+            matches!(
+                param.kind,
+                ParamKind::Extractor {
+                    reads_request: true
+                }
+            )
+        })
     }
 }
 
 /// One parameter of the user's function.
 pub(crate) struct Param {
+    /// Its type, as written (the generated code names it, spanned there).
     pub(crate) ty: Type,
+    /// What the type says the parameter is.
     pub(crate) kind: ParamKind,
 }
 
@@ -66,9 +81,15 @@ pub(crate) enum ParamKind {
     Dependency(syn::Path),
     /// `SecurityScopes`: the union of the path down to this node.
     SecurityScopes,
-    /// Any other type: an actix-web extractor; `opaque` unless it is one of actix-web's
-    /// extractors that run no code of the user's on the request (see [`Node::opaque`]).
-    Extractor { opaque: bool },
+    /// Any other type: an actix-web extractor. It `reads_request` unless it is one of
+    /// actix-web's `Data`, `Path`, `Query`, `Json` and `Form`, which run no code of the
+    /// user's on the request. Recognised by name, so a type of the user's under one of those
+    /// names is taken for actix-web's: that costs at most a token verified twice in a
+    /// request that also reads it through the request.
+    Extractor {
+        /// Whether the extractor may read the request's extensions.
+        reads_request: bool,
+    },
 }
 
 /// A dependency's return type.

@@ -1,4 +1,6 @@
-//! Checks the parsed attribute and function, collecting every error, and builds the model.
+//! Checks the parsed attribute and the function, collecting every error, and builds the
+//! model ([`Node::from_fn`]): what each parameter is, what the function returns, which
+//! routes it is registered under.
 
 use std::collections::HashSet;
 
@@ -10,14 +12,73 @@ use crate::model::{Node, NodeKind, Output, Param, ParamKind, Scope};
 use crate::route;
 use crate::scope_token::check_scope_token;
 
-pub(crate) fn node(
-    kind: NodeKind,
-    args: Args,
-    func: ItemFn,
-    mut errors: Errors,
-) -> syn::Result<Node> {
+impl Node {
+    /// The model of `func` under the attribute `kind` with `args`, or every error found
+    /// (added to the attribute's own `errors`): the signature (an `async fn`, not `const`,
+    /// generic, variadic or a method), the scopes (RFC 6749 tokens, no repeats), each
+    /// parameter's kind ([`param`]), the return type, and the route macros below.
+    pub(crate) fn from_fn(
+        kind: NodeKind,
+        args: Args,
+        func: ItemFn,
+        mut errors: Errors,
+    ) -> syn::Result<Node> {
+        check_signature(kind, &func.sig, &mut errors);
+        let scopes = scopes(args.scopes, &mut errors);
+        let params = func
+            .sig
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                FnArg::Receiver(receiver) => {
+                    errors.spanned(
+                        receiver,
+                        format!(
+                            "`{}` cannot be used on a method taking `self`",
+                            kind.attribute()
+                        ),
+                    );
+                    None
+                }
+                FnArg::Typed(typed) => param(&typed.ty, &mut errors),
+            })
+            .collect();
+
+        let routes = route::routes(&func.attrs);
+        let route_attr = func.attrs.iter().find(|a| route::is_route_macro(a));
+        if let (NodeKind::Dependency, Some(attr)) = (kind, route_attr) {
+            errors.spanned(
+                attr,
+                "a `#[dependency]` cannot be a route: mark handlers `#[secured]` instead",
+            );
+        }
+        let route_macro = route_attr.is_some();
+        if kind == NodeKind::Handler && matches!(func.sig.output, ReturnType::Default) {
+            errors.spanned(
+                &func.sig.ident,
+                "a `#[secured]` handler needs a return type that implements `actix_web::Responder`",
+            );
+        }
+        let output = output(&func.sig.output, kind, &mut errors);
+
+        errors.finish()?;
+        Ok(Node {
+            kind,
+            scopes,
+            decorators: args.dependencies,
+            params,
+            output,
+            routes,
+            route_macro,
+            func,
+        })
+    }
+}
+
+/// What makes a signature unfit for either attribute: not `async`, `const`, generic, with a
+/// `where` clause, variadic.
+fn check_signature(kind: NodeKind, sig: &syn::Signature, errors: &mut Errors) {
     let what = kind.attribute();
-    let sig = &func.sig;
     if sig.asyncness.is_none() {
         errors.spanned(sig.fn_token, format!("`{what}` expects an `async fn`"));
     }
@@ -44,54 +105,10 @@ pub(crate) fn node(
             format!("`{what}` cannot be used on a variadic fn"),
         );
     }
-
-    let scopes = scopes(args.scopes, &mut errors);
-    let params = sig
-        .inputs
-        .iter()
-        .filter_map(|input| match input {
-            FnArg::Receiver(receiver) => {
-                errors.spanned(
-                    receiver,
-                    format!("`{what}` cannot be used on a method taking `self`"),
-                );
-                None
-            }
-            FnArg::Typed(typed) => param(&typed.ty, &mut errors),
-        })
-        .collect();
-
-    let routes = route::routes(&func.attrs);
-    let route_macro = func.attrs.iter().any(route::is_route_macro);
-    if let (NodeKind::Dependency, Some(attr)) =
-        (kind, func.attrs.iter().find(|a| route::is_route_macro(a)))
-    {
-        errors.spanned(
-            attr,
-            "a `#[dependency]` cannot be a route: mark handlers `#[secured]` instead",
-        );
-    }
-    if kind == NodeKind::Handler && matches!(sig.output, ReturnType::Default) {
-        errors.spanned(
-            &sig.ident,
-            "a `#[secured]` handler needs a return type that implements `actix_web::Responder`",
-        );
-    }
-    let output = output(&sig.output, kind, &mut errors);
-
-    errors.finish()?;
-    Ok(Node {
-        kind,
-        scopes,
-        decorators: args.dependencies,
-        params,
-        output,
-        routes,
-        route_macro,
-        func,
-    })
 }
 
+/// The scopes of `literals`, each a valid RFC 6749 scope token, no scope twice; an error on
+/// each literal that is not.
 fn scopes(literals: Vec<syn::LitStr>, errors: &mut Errors) -> Vec<Scope> {
     let mut seen = HashSet::new();
     let mut scopes = Vec::new();
@@ -116,9 +133,13 @@ fn scopes(literals: Vec<syn::LitStr>, errors: &mut Errors) -> Vec<Scope> {
 }
 
 /// actix-web's extractors that run no code of the user's with the request (but an error
-/// handler configured for them).
+/// handler configured for them): a node that takes only these (and dependencies) does not
+/// read the request's extensions.
 const TRANSPARENT_EXTRACTORS: [&str; 5] = ["Data", "Path", "Query", "Json", "Form"];
 
+/// What a parameter of type `ty` is: `Security<dep>` / `Depends<dep>` (by the last segment's
+/// name, with one type argument that is a path), `SecurityScopes`, or else an actix-web
+/// extractor (`impl Trait` refused: it cannot be named in the generated code).
 fn param(ty: &Type, errors: &mut Errors) -> Option<Param> {
     let kind = match ty {
         Type::Path(path) if path.qself.is_none() => match path.path.segments.last() {
@@ -129,10 +150,12 @@ fn param(ty: &Type, errors: &mut Errors) -> Option<Param> {
                 ParamKind::SecurityScopes
             }
             Some(last) => ParamKind::Extractor {
-                opaque: !(matches!(last.arguments, PathArguments::AngleBracketed(_))
+                reads_request: !(matches!(last.arguments, PathArguments::AngleBracketed(_))
                     && TRANSPARENT_EXTRACTORS.iter().any(|name| last.ident == name)),
             },
-            None => ParamKind::Extractor { opaque: true },
+            None => ParamKind::Extractor {
+                reads_request: true,
+            },
         },
         Type::ImplTrait(_) => {
             errors.spanned(
@@ -141,7 +164,9 @@ fn param(ty: &Type, errors: &mut Errors) -> Option<Param> {
             );
             return None;
         }
-        _ => ParamKind::Extractor { opaque: true },
+        _ => ParamKind::Extractor {
+            reads_request: true,
+        },
     };
     Some(Param {
         ty: ty.clone(),
@@ -149,6 +174,7 @@ fn param(ty: &Type, errors: &mut Errors) -> Option<Param> {
     })
 }
 
+/// The dependency named in `Security<dep>` / `Depends<dep>`.
 fn dependency_arg(
     args: &PathArguments,
     wrapper: &syn::Ident,
@@ -171,6 +197,8 @@ fn dependency_arg(
     }
 }
 
+/// What the function returns: nothing, a plain value, or a `Result` (by its path's last
+/// segment: see [`is_result`]).
 fn output(ret: &ReturnType, kind: NodeKind, errors: &mut Errors) -> Output {
     let ReturnType::Type(_, ty) = ret else {
         return Output::Unit;
@@ -181,17 +209,16 @@ fn output(ret: &ReturnType, kind: NodeKind, errors: &mut Errors) -> Output {
             "a `#[dependency]` cannot return `impl Trait`: name the type it returns",
         );
     }
-    match &**ty {
-        Type::Path(path)
-            if path.qself.is_none()
-                && path
-                    .path
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "Result") =>
-        {
-            Output::Fallible((**ty).clone())
-        }
-        _ => Output::Plain((**ty).clone()),
+    if is_result(ty) {
+        Output::Fallible((**ty).clone())
+    } else {
+        Output::Plain((**ty).clone())
     }
+}
+
+/// Whether `ty` is read as a `Result`: a type path whose last segment is `Result`. Other
+/// `Result`s (a type alias) are refused by a check in the expansion.
+pub(crate) fn is_result(ty: &Type) -> bool {
+    matches!(ty, Type::Path(path) if path.qself.is_none()
+        && path.path.segments.last().is_some_and(|s| s.ident == "Result"))
 }

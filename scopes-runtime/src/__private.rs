@@ -7,15 +7,11 @@ pub use crate::graph::{
     GraphPath, Handler, Node, NodeInfo, NodeKind, Route, ScopeTable, child_offset, scopes_eq,
     tree_len,
 };
-pub use crate::resolve::{Dependency, Resolution, Security, cached, store};
+pub use crate::resolve::{
+    Dependency, ExtractParam, NotAnExtractor, Param, Resolution, Security, cached, store,
+};
 
-use actix_web::{Error, FromRequest};
-
-/// Runs an ordinary actix-web extractor for a dependency or handler parameter.
-pub async fn extract<T: FromRequest>(cx: &mut Resolution) -> Result<T, Error> {
-    let (req, payload) = cx.parts();
-    T::from_request(req, payload).await.map_err(Into::into)
-}
+use actix_web::Error;
 
 /// A dependency's return value, as `Ok` or as the error that becomes the response.
 #[diagnostic::on_unimplemented(

@@ -6,6 +6,7 @@
 //! It reads the compile-time [`graph`](crate::graph) and nothing of the OAuth2 machinery.
 
 mod cache;
+mod extractor;
 mod resolution;
 mod value;
 
@@ -16,6 +17,9 @@ use std::rc::Rc;
 use actix_web::Error;
 
 use crate::graph::{GraphPath, Node};
+pub use extractor::Extractor;
+#[doc(hidden)]
+pub use extractor::{ExtractParam, NotAnExtractor, Param};
 #[doc(hidden)]
 pub use resolution::Resolution;
 pub use value::{Depends, Resolved, Security};

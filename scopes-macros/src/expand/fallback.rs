@@ -1,0 +1,155 @@
+//! What a `#[dependency]` or `#[secured]` whose attribute or signature is invalid still
+//! emits next to its errors (thiserror's `fallback`): its marker type and stub impls, so
+//! that every `Security<that_dep>`, `handler_info!(that_handler)` and route macro elsewhere
+//! keeps compiling quietly, and one mistake gives one error.
+//!
+//! The stubs never run: the crate does not compile while the errors stand.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{ItemFn, ReturnType, Type};
+
+use super::private;
+use crate::model::NodeKind;
+use crate::route;
+use crate::validate::is_result;
+
+/// The fallback items of a node of `kind` whose model could not be built from `func`.
+pub(super) fn expand(kind: NodeKind, func: &ItemFn) -> TokenStream {
+    match kind {
+        NodeKind::Dependency => dependency(func),
+        NodeKind::Handler => handler(func),
+    }
+}
+
+/// The user's fn as written (its calls keep resolving), the marker (unless a route macro on
+/// the fn, already an error, makes a type of that name), an empty `Node` and a `Dependency`
+/// giving the declared type.
+fn dependency(func: &ItemFn) -> TokenStream {
+    let p = private();
+    let (name, vis) = (&func.sig.ident, &func.vis);
+    let marker = (!func.attrs.iter().any(route::is_route_macro)).then(|| {
+        quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            #vis enum #name {}
+        }
+    });
+    let node = node_impl(func, NodeKind::Dependency);
+    // The declared value type, unless naming it would itself fail (generic parameters,
+    // `impl Trait`): `()` then.
+    let output = match &func.sig.output {
+        ReturnType::Type(_, ty) if func.sig.generics.params.is_empty() && !has_impl(ty) => {
+            if is_result(ty) {
+                quote!(<#ty as #p::Fallible>::Ok)
+            } else {
+                quote!(#ty)
+            }
+        }
+        _ => quote!(()),
+    };
+    quote! {
+        #func
+
+        #marker
+
+        #node
+
+        impl #p::Dependency for #name {
+            type Output = #output;
+
+            fn resolve(
+                _: #p::GraphPath,
+                _: &mut #p::Resolution,
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<#p::Security<Self>, #p::actix_web::Error>,
+            > {
+                async move { ::core::unreachable!() }
+            }
+        }
+    }
+}
+
+/// The wrapper's signature (what a route macro below expects), with its attributes and the
+/// user's fn inside it (still checked, never called), the marker when no route macro makes
+/// one, an empty `Node` and a `Handler`.
+fn handler(func: &ItemFn) -> TokenStream {
+    let p = private();
+    let mut inner = func.clone();
+    inner.attrs.retain(|attr| !route::is_route_macro(attr));
+    inner.vis = syn::Visibility::Inherited;
+    let (name, vis, attrs) = (&func.sig.ident, &func.vis, &func.attrs);
+    let responder = match &func.sig.output {
+        ReturnType::Type(_, ty) if !has_impl(ty) => quote!(#ty),
+        _ => quote!(#p::actix_web::HttpResponse),
+    };
+    let marker = (!attrs.iter().any(route::is_route_macro)).then(|| {
+        quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            #vis enum #name {}
+        }
+    });
+    let node = node_impl(func, NodeKind::Handler);
+    quote! {
+        #(#attrs)*
+        #vis async fn #name(
+            _: #p::Resolution,
+        ) -> ::core::result::Result<#responder, #p::actix_web::Error> {
+            #[allow(dead_code)]
+            #inner
+            ::core::unreachable!()
+        }
+
+        #marker
+
+        #node
+
+        impl #p::Handler for #name {
+            const ROOT: #p::GraphPath = #p::ScopeTable::<#name, 1>::ROOT;
+        }
+    }
+}
+
+/// A `Node` impl with no scopes and no children (the routes a route macro gives, kept).
+fn node_impl(func: &ItemFn, kind: NodeKind) -> TokenStream {
+    let p = private();
+    let marker = &func.sig.ident;
+    let name = marker.to_string();
+    let name = name.trim_start_matches("r#");
+    let kind = match kind {
+        NodeKind::Handler => quote!(Handler),
+        NodeKind::Dependency => quote!(Dependency),
+    };
+    let routes = route::routes(&func.attrs).into_iter().map(|route| {
+        let (method, path) = (&route.method, &route.path);
+        quote!(#p::Route { method: #method, path: #path })
+    });
+    quote! {
+        impl #p::Node for #marker {
+            const INFO: &'static #p::NodeInfo = &#p::NodeInfo {
+                name: #name,
+                path: ::core::concat!(::core::module_path!(), "::", #name),
+                kind: #p::NodeKind::#kind,
+                own_scopes: &[],
+                children: &[],
+                decorator_count: 0,
+                routes: &[#(#routes),*],
+                reads_request: false,
+            };
+        }
+    }
+}
+
+/// Whether `ty` holds an `impl Trait` anywhere.
+fn has_impl(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_type(&mut finder, ty);
+    finder.0
+}

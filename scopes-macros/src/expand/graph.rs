@@ -1,0 +1,106 @@
+//! What a handler's and a dependency's expansions share: the node's compile-time
+//! description (its `Node` impl) and the statements that resolve its parameters.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::private;
+use crate::model::{Node, NodeKind, ParamKind};
+
+/// The `Node` impl: own scopes and the compile-time description of the node.
+pub(super) fn node_impl(node: &Node, marker: &TokenStream) -> TokenStream {
+    let p = private();
+    let name = node.func.sig.ident.to_string();
+    let name = name.trim_start_matches("r#");
+    let kind = match node.kind {
+        NodeKind::Handler => quote!(Handler),
+        NodeKind::Dependency => quote!(Dependency),
+    };
+    let scopes: Vec<_> = node.scopes.iter().map(|scope| &scope.lit).collect();
+    let children = node
+        .decorators
+        .iter()
+        .chain(node.params.iter().filter_map(|param| match &param.kind {
+            ParamKind::Dependency(dep) => Some(dep),
+            _ => None,
+        }));
+    let children = children.map(|dep| quote_spanned!(dep.span()=> <#dep as #p::Node>::INFO));
+    let decorators = node.decorators.len();
+    let reads_request = node.reads_request();
+    let routes = node.routes.iter().map(|route| {
+        let method = &route.method;
+        let path = &route.path;
+        quote!(#p::Route { method: #method, path: #path })
+    });
+    quote! {
+        impl #p::Node for #marker {
+            const INFO: &'static #p::NodeInfo = &#p::NodeInfo {
+                name: #name,
+                path: ::core::concat!(::core::module_path!(), "::", #name),
+                kind: #p::NodeKind::#kind,
+                own_scopes: &[#(#scopes),*],
+                children: &[#(#children),*],
+                decorator_count: #decorators,
+                routes: &[#(#routes),*],
+                reads_request: #reads_request,
+            };
+        }
+    }
+}
+
+/// Statements resolving the node's decorator dependencies and parameters at
+/// `__scopes_path` (the path to the node `marker`), and the names of the parameters'
+/// values, in order.
+pub(super) fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>, Vec<syn::Ident>) {
+    let p = private();
+    // The children, in `NodeInfo::children` order: decorators, then dependency parameters.
+    let mut child = 0usize;
+    let mut resolve = |dep: &syn::Path| {
+        let index = child;
+        child += 1;
+        // The first child's subtree starts right below its parent; the others' after their
+        // elder siblings' subtrees, whose sizes the compiler knows.
+        let offset = if index == 0 {
+            quote!(1)
+        } else {
+            quote!(const { #p::child_offset(<#marker as #p::Node>::INFO, #index) })
+        };
+        let path = quote!(#p::GraphPath::child(__scopes_path, #offset));
+        quote_spanned! {dep.span()=>
+            <#dep as #p::Dependency>::resolve(
+                #path, __scopes_cx,
+            ).await?
+        }
+    };
+    let mut stmts = Vec::new();
+    for dep in &node.decorators {
+        let value = resolve(dep);
+        stmts.push(quote_spanned!(dep.span()=> let _ = #value;));
+    }
+    let mut args = Vec::new();
+    for (i, param) in node.params.iter().enumerate() {
+        let arg = format_ident!("__scopes_arg{}", i);
+        let ty = &param.ty;
+        let (value, span) = match &param.kind {
+            ParamKind::Dependency(dep) => (resolve(dep), dep.span()),
+            ParamKind::SecurityScopes => (quote!(#p::GraphPath::scopes(__scopes_path)), ty.span()),
+            ParamKind::Extractor { .. } => (
+                // Spanned at the user's type: a type that is not an extractor gets one
+                // error there ("`T` is not an actix-web extractor"; see the runtime's
+                // `resolve::Extractor`).
+                quote_spanned! {ty.span()=>
+                    {
+                        #[allow(unused_imports)]
+                        use #p::{ExtractParam as _, NotAnExtractor as _};
+                        (&&#p::Param::<#ty>::NEW).extract(__scopes_cx).await?
+                    }
+                },
+                ty.span(),
+            ),
+        };
+        stmts.push(quote_spanned!(span=> let #arg = #value;));
+        args.push(arg);
+    }
+    (stmts, args)
+}

@@ -1,0 +1,105 @@
+//! `#[secured]`: the handler becomes a wrapper of the same name that resolves its
+//! parameters, then runs the user's code; its `Node` and `Handler` impls.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::Attribute;
+
+use super::graph::{node_impl, resolution};
+use super::inline::{can_inline, is_lint};
+use super::private;
+use crate::model::Node;
+
+/// A `#[secured]` handler: a wrapper of the same name, whose one argument is the runtime's
+/// `Context` (the request and its body, extracted at once), resolves the parameters in order
+/// (decorator dependencies first), then runs the user's fn, moved inside it (or, when that
+/// cannot change its meaning, just its body: see [`can_inline`]). Route macros below
+/// `#[secured]` then see the wrapper.
+pub(super) fn expand(node: &Node) -> TokenStream {
+    let func = &node.func;
+    let name = &func.sig.ident;
+    let vis = &func.vis;
+    let p = private();
+    // The handler's marker type is named like it: the unit struct a route macro below makes,
+    // or, without one, a type of our own (functions and types live in different namespaces).
+    let marker = (!node.route_macro).then(|| {
+        quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            #vis enum #name {}
+        }
+    });
+    let node_impl = node_impl(node, &quote!(#name));
+    let (stmts, args) = resolution(node, &quote!(#name));
+
+    // The user's return type, as written (`impl Responder` included): handlers returning
+    // the same type share actix-web's code for it.
+    let responder = match &func.sig.output {
+        syn::ReturnType::Type(_, ty) => quote!(#ty),
+        syn::ReturnType::Default => quote!(()),
+    };
+    let (lints, outer_attrs): (Vec<&Attribute>, Vec<&Attribute>) =
+        func.attrs.iter().partition(|attr| is_lint(attr));
+    let call = if can_inline(func) {
+        // The body runs in the wrapper, its parameters bound by `let`: one future per handler
+        // instead of two, which is less code to compile. (The `Ok` after a body that never
+        // ends, such as an endless `loop`, is unreachable: allowed.)
+        let binds = func
+            .sig
+            .inputs
+            .iter()
+            .zip(&args)
+            .map(|(input, arg)| match input {
+                syn::FnArg::Typed(param) => {
+                    let (pat, ty) = (&param.pat, &param.ty);
+                    quote!(let #pat: #ty = #arg;)
+                }
+                syn::FnArg::Receiver(_) => TokenStream::new(),
+            });
+        let block = &func.block;
+        quote! {
+            #(#binds)*
+            let __scopes_output = #block;
+            #[allow(unreachable_code)]
+            return ::core::result::Result::Ok(__scopes_output);
+        }
+    } else {
+        let mut inner = func.clone();
+        inner.attrs = lints.iter().map(|attr| (*attr).clone()).collect();
+        inner.vis = syn::Visibility::Inherited;
+        quote! {
+            #inner
+            ::core::result::Result::Ok(#name(#(#args),*).await)
+        }
+    };
+    let placement = (!node.route_macro).then(|| {
+        quote! {
+            const _: () = #p::assert_secured_fn(&self::#name);
+        }
+    });
+
+    quote! {
+        #(#outer_attrs)*
+        #vis async fn #name(
+            mut __scopes_cx: #p::Resolution,
+        ) -> ::core::result::Result<#responder, #p::actix_web::Error> {
+            let __scopes_path = <#name as #p::Handler>::ROOT;
+            let __scopes_cx = &mut __scopes_cx;
+            #(#stmts)*
+            #call
+        }
+
+        #marker
+
+        #node_impl
+
+        impl #p::Handler for #name {
+            const ROOT: #p::GraphPath = #p::ScopeTable::<
+                #name,
+                { #p::tree_len(<#name as #p::Node>::INFO) },
+            >::ROOT;
+        }
+
+        #placement
+    }
+}
