@@ -25,7 +25,7 @@ pub(super) fn can_inline(func: &ItemFn) -> bool {
     });
     func.attrs
         .iter()
-        .all(|attr| !is_lint(attr) && attr.style == syn::AttrStyle::Outer)
+        .all(|attr| !is_lint(attr) && matches!(attr.style, syn::AttrStyle::Outer))
         && plain_params
         && !leaves_early(&func.block)
 }
