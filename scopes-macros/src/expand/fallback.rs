@@ -9,6 +9,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{ItemFn, ReturnType, Type};
 
+use super::graph::NodeInfo;
 use super::private;
 use crate::model::NodeKind;
 use crate::route;
@@ -113,32 +114,17 @@ fn handler(func: &ItemFn) -> TokenStream {
 
 /// A `Node` impl with no scopes and no children (the routes a route macro gives, kept).
 fn node_impl(func: &ItemFn, kind: NodeKind) -> TokenStream {
-    let p = private();
     let marker = &func.sig.ident;
-    let name = marker.to_string();
-    let name = name.trim_start_matches("r#");
-    let kind = match kind {
-        NodeKind::Handler => quote!(Handler),
-        NodeKind::Dependency => quote!(Dependency),
-    };
-    let routes = route::routes(&func.attrs).into_iter().map(|route| {
-        let (method, path) = (&route.method, &route.path);
-        quote!(#p::Route { method: #method, path: #path })
-    });
-    quote! {
-        impl #p::Node for #marker {
-            const INFO: &'static #p::NodeInfo = &#p::NodeInfo {
-                name: #name,
-                path: ::core::concat!(::core::module_path!(), "::", #name),
-                kind: #p::NodeKind::#kind,
-                own_scopes: &[],
-                children: &[],
-                decorator_count: 0,
-                routes: &[#(#routes),*],
-                reads_request: false,
-            };
-        }
+    NodeInfo {
+        ident: marker,
+        kind,
+        own_scopes: TokenStream::new(),
+        children: TokenStream::new(),
+        decorator_count: 0,
+        routes: &route::routes(&func.attrs),
+        reads_request: false,
     }
+    .node_impl(&quote!(#marker))
 }
 
 /// Whether `ty` holds an `impl Trait` anywhere.

@@ -7,44 +7,84 @@ use syn::spanned::Spanned;
 
 use super::private;
 use crate::model::{Node, NodeKind, ParamKind};
+use crate::route::Route;
 
 /// The `Node` impl: own scopes and the compile-time description of the node.
 pub(super) fn node_impl(node: &Node, marker: &TokenStream) -> TokenStream {
     let p = private();
-    let name = node.func.sig.ident.to_string();
-    let name = name.trim_start_matches("r#");
-    let kind = match node.kind {
-        NodeKind::Handler => quote!(Handler),
-        NodeKind::Dependency => quote!(Dependency),
-    };
-    let scopes: Vec<_> = node.scopes.iter().map(|scope| &scope.lit).collect();
+    let scopes = node.scopes.iter().map(|scope| &scope.lit);
     let children = node
         .decorators
         .iter()
         .chain(node.params.iter().filter_map(|param| match &param.kind {
             ParamKind::Dependency(dep) => Some(dep),
             _ => None,
-        }));
-    let children = children.map(|dep| quote_spanned!(dep.span()=> <#dep as #p::Node>::INFO));
-    let decorators = node.decorators.len();
-    let reads_request = node.reads_request();
-    let routes = node.routes.iter().map(|route| {
-        let method = &route.method;
-        let path = &route.path;
-        quote!(#p::Route { method: #method, path: #path })
-    });
-    quote! {
-        impl #p::Node for #marker {
-            const INFO: &'static #p::NodeInfo = &#p::NodeInfo {
-                name: #name,
-                path: ::core::concat!(::core::module_path!(), "::", #name),
-                kind: #p::NodeKind::#kind,
-                own_scopes: &[#(#scopes),*],
-                children: &[#(#children),*],
-                decorator_count: #decorators,
-                routes: &[#(#routes),*],
-                reads_request: #reads_request,
-            };
+        }))
+        .map(|dep| quote_spanned!(dep.span()=> <#dep as #p::Node>::INFO));
+    let info = NodeInfo {
+        ident: &node.func.sig.ident,
+        kind: node.kind,
+        own_scopes: quote!(#(#scopes),*),
+        children: quote!(#(#children),*),
+        decorator_count: node.decorators.len(),
+        routes: &node.routes,
+        reads_request: node.reads_request(),
+    };
+    info.node_impl(marker)
+}
+
+/// The parts of a node's `NodeInfo` that differ from node to node.
+pub(super) struct NodeInfo<'a> {
+    /// The function's name (its raw `r#` prefix dropped in the description).
+    pub(super) ident: &'a syn::Ident,
+    /// Handler or dependency.
+    pub(super) kind: NodeKind,
+    /// The own scopes' literals, comma-separated.
+    pub(super) own_scopes: TokenStream,
+    /// The children's `INFO`s, comma-separated.
+    pub(super) children: TokenStream,
+    /// How many of the children, from the first, are `dependencies = [..]`.
+    pub(super) decorator_count: usize,
+    /// The routes of the route macros below.
+    pub(super) routes: &'a [Route],
+    /// Whether the node takes an extractor that may read the request's extensions.
+    pub(super) reads_request: bool,
+}
+
+impl NodeInfo<'_> {
+    /// `impl Node for marker` with this description.
+    pub(super) fn node_impl(&self, marker: &TokenStream) -> TokenStream {
+        let p = private();
+        let name = self.ident.to_string();
+        let name = name.trim_start_matches("r#");
+        let kind = match self.kind {
+            NodeKind::Handler => quote!(Handler),
+            NodeKind::Dependency => quote!(Dependency),
+        };
+        let routes = self.routes.iter().map(|route| {
+            let (method, path) = (&route.method, &route.path);
+            quote!(#p::Route { method: #method, path: #path })
+        });
+        let Self {
+            own_scopes,
+            children,
+            decorator_count,
+            reads_request,
+            ..
+        } = self;
+        quote! {
+            impl #p::Node for #marker {
+                const INFO: &'static #p::NodeInfo = &#p::NodeInfo {
+                    name: #name,
+                    path: ::core::concat!(::core::module_path!(), "::", #name),
+                    kind: #p::NodeKind::#kind,
+                    own_scopes: &[#own_scopes],
+                    children: &[#children],
+                    decorator_count: #decorator_count,
+                    routes: &[#(#routes),*],
+                    reads_request: #reads_request,
+                };
+            }
         }
     }
 }
