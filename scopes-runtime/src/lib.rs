@@ -227,7 +227,13 @@ pub use scopes_macros::secured;
 ///   response. `T: Clone` lets users take the value out with `into_inner`.
 /// - A return type is read as fallible when its path ends in `Result`. Any other type that
 ///   is a `Result` (a type alias such as `type Check = Result<(), E>`) is refused at compile
-///   time, so that an `Err` can never be mistaken for a value and ignored.
+///   time, so that an `Err` can never be mistaken for a value and ignored. rustc words that
+///   refusal as E0283 "type annotations needed" on the return type, naming
+///   `ResultUnderAnotherName__write_Result_T_E`: write the type as `Result<T, E>`.
+/// - A parameter that is neither a dependency, `SecurityScopes` nor an actix-web extractor
+///   is one error at its type: "`T` is not an actix-web extractor".
+/// - An invalid attribute or signature is reported once: the marker type and stub impls are
+///   still emitted, so the dependency's users compile quietly.
 /// - The fn stays callable as written; the macro adds a hidden marker type of the same name
 ///   (types and functions live in different namespaces), so no type or module of that name
 ///   may stand beside it.
