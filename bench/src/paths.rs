@@ -27,7 +27,7 @@ pub const TOKEN_PATH: GraphPath = match testing::graph_path::<read_own_items>(&[
     None => panic!("get_current_user takes Security<VerifiedToken>"),
 };
 const _: () = assert!(scopes_eq(TOKEN_PATH.scopes().scopes(), &["items", "me"]));
-const _: () = assert!(!TOKEN_PATH.caches() && !TOKEN_PATH.reads_request());
+const _: () = assert!(!TOKEN_PATH.caches() && !TOKEN_PATH.reads_extensions());
 
 /// Resolves `Security<VerifiedToken>` for `req` as demo-app's graph does at [`TOKEN_PATH`]:
 /// whether the token was accepted.

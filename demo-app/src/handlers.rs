@@ -16,7 +16,7 @@ use crate::auth::{get_current_active_user, get_current_user};
 /// The secured handlers, listed once: registered by the app, and read by the route table,
 /// the fallback and the OpenAPI document (each handler's routes and required scopes come
 /// from the compiler).
-pub const SECURED: SecuredServices<3> =
+pub const SECURED: SecuredServices =
     secured_services![read_users_me, read_own_items, read_system_status];
 
 /// The current user.

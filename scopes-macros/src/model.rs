@@ -54,13 +54,13 @@ pub(crate) struct Node {
 
 impl Node {
     /// Whether the node takes an extractor that may read the request's extensions (the
-    /// runtime's `NodeInfo::reads_request`; see [`ParamKind::Extractor`]).
-    pub(crate) fn reads_request(&self) -> bool {
+    /// runtime's `NodeInfo::reads_extensions`; see [`ParamKind::Extractor`]).
+    pub(crate) fn reads_extensions(&self) -> bool {
         self.params.iter().any(|param| {
             matches!(
                 param.kind,
                 ParamKind::Extractor {
-                    reads_request: true
+                    reads_extensions: true
                 }
             )
         })
@@ -81,14 +81,14 @@ pub(crate) enum ParamKind {
     Dependency(syn::Path),
     /// `SecurityScopes`: the union of the path down to this node.
     SecurityScopes,
-    /// Any other type: an actix-web extractor. It `reads_request` unless it is one of
+    /// Any other type: an actix-web extractor. It `reads_extensions` unless it is one of
     /// actix-web's `Data`, `Path`, `Query`, `Json` and `Form`, which run no code of the
     /// user's on the request. Recognised by name, so a type of the user's under one of those
     /// names is taken for actix-web's: that costs at most a token verified twice in a
     /// request that also reads it through the request.
     Extractor {
         /// Whether the extractor may read the request's extensions.
-        reads_request: bool,
+        reads_extensions: bool,
     },
 }
 

@@ -150,11 +150,11 @@ fn param(ty: &Type, errors: &mut Errors) -> Option<Param> {
                 ParamKind::SecurityScopes
             }
             Some(last) => ParamKind::Extractor {
-                reads_request: !(matches!(last.arguments, PathArguments::AngleBracketed(_))
+                reads_extensions: !(matches!(last.arguments, PathArguments::AngleBracketed(_))
                     && TRANSPARENT_EXTRACTORS.iter().any(|name| last.ident == name)),
             },
             None => ParamKind::Extractor {
-                reads_request: true,
+                reads_extensions: true,
             },
         },
         Type::ImplTrait(_) => {
@@ -165,7 +165,7 @@ fn param(ty: &Type, errors: &mut Errors) -> Option<Param> {
             return None;
         }
         _ => ParamKind::Extractor {
-            reads_request: true,
+            reads_extensions: true,
         },
     };
     Some(Param {

@@ -40,52 +40,57 @@
 //! # drop(app);
 //! ```
 //!
-//! # OAuth2 password flow
-//! With the `oauth2` feature (on by default), the runtime of FastAPI's
-//! `OAuth2PasswordBearer` tutorial, in [`oauth2`]: the scheme and its scope catalogue
-//! ([`OAuth2PasswordBearer`]), the token endpoint's form, JWTs verified once per request
-//! ([`VerifiedToken`], which is also a node of the graph: `Security<VerifiedToken>`),
-//! bcrypt off the worker threads ([`PasswordHasher`]) and every rejection ([`AuthError`]).
-//!
-//! ```
-//! use scopes_runtime::{dependency, AuthError, Security, SecurityScopes, VerifiedToken};
-//!
-//! #[derive(Clone)]
-//! struct User {
-//!     username: String,
-//! }
-//!
-//! fn get_user(username: &str) -> Option<User> {
-//!     Some(User { username: username.to_owned() })
-//! }
-//!
-//! #[dependency]
-//! async fn get_current_user(
-//!     security_scopes: SecurityScopes,
-//!     token: Security<VerifiedToken>,
-//! ) -> Result<User, AuthError> {
-//!     let user = get_user(token.sub()).ok_or_else(|| token.credentials_error(security_scopes))?;
-//!     token.require_scopes(security_scopes)?;
-//!     Ok(user)
-//! }
-//! ```
-//!
 //! # Layout
 //! - [`graph`]: what the compiler computes: nodes, their descriptions, the table of scope
 //!   unions, [`SecurityScopes`] and the scope grammar.
 //! - [`resolve`]: what runs per request: [`Dependency`], [`Security`] / [`Depends`] and the
 //!   per-request cache. It reads `graph`.
-//! - [`oauth2`]: the bearer scheme, tokens, passwords, the token endpoint and
-//!   [`AuthError`]. It reads `resolve` and `graph`.
+//! - `oauth2` (feature `oauth2`, on by default): the bearer scheme, tokens, passwords, the
+//!   token endpoint and `AuthError`. It reads `resolve` and `graph`.
 //! - [`services`]: the app's secured handlers listed once ([`secured_services!`]), for
 //!   registration, route tables and the OpenAPI document; `openapi` (feature `openapi`, on by
 //!   default): the documented security of every operation, from the same `const`s the server
-//!   enforces; [`testing`]: helpers for apps' tests.
+//!   enforces; `testing` (feature `oauth2`): helpers for apps' tests.
 //!
 //! # Features
-//! - `oauth2` (default): the [`oauth2`] module and its re-exports; jsonwebtoken, bcrypt and
-//!   multer come with it.
+//! - `oauth2` (default): the `oauth2` and `testing` modules and their re-exports;
+//!   jsonwebtoken, bcrypt and multer come with it. Without it the crate is the graph alone,
+//!   for an app with its own authentication.
 //! - `openapi` (default): OpenAPI security on utoipa's model (needs `oauth2`).
+#![cfg_attr(
+    feature = "oauth2",
+    doc = r#"
+# OAuth2 password flow
+With the `oauth2` feature (on by default), the runtime of FastAPI's
+`OAuth2PasswordBearer` tutorial, in [`oauth2`]: the scheme and its scope catalogue
+([`OAuth2PasswordBearer`]), the token endpoint's form, JWTs verified once per request
+([`VerifiedToken`], which is also a node of the graph: `Security<VerifiedToken>`),
+bcrypt off the worker threads ([`PasswordHasher`]) and every rejection ([`AuthError`]).
+
+```
+use scopes_runtime::{dependency, AuthError, Security, SecurityScopes, VerifiedToken};
+
+#[derive(Clone)]
+struct User {
+    username: String,
+}
+
+fn get_user(username: &str) -> Option<User> {
+    Some(User { username: username.to_owned() })
+}
+
+#[dependency]
+async fn get_current_user(
+    security_scopes: SecurityScopes,
+    token: Security<VerifiedToken>,
+) -> Result<User, AuthError> {
+    let user = get_user(token.sub()).ok_or_else(|| token.credentials_error(security_scopes))?;
+    token.require_scopes(security_scopes)?;
+    Ok(user)
+}
+```
+"#
+)]
 #![forbid(unsafe_code)]
 #![deny(unreachable_pub)]
 

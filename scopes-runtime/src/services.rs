@@ -26,8 +26,8 @@ impl SecuredHandler {
     }
 }
 
-/// `N` secured handlers under route macros, made by [`secured_services!`]: a service
-/// factory that registers them all, and the list of what they are.
+/// Secured handlers under route macros, made by [`secured_services!`]: a service factory
+/// that registers them all, and the list of what they are.
 ///
 /// ```
 /// use actix_web::{get, App};
@@ -42,7 +42,7 @@ impl SecuredHandler {
 /// #[get("/status/")]
 /// async fn status() -> &'static str { "ok" }
 ///
-/// const SECURED: SecuredServices<2> = secured_services![read_items, status];
+/// const SECURED: SecuredServices = secured_services![read_items, status];
 ///
 /// let app = App::new().service(SECURED);
 /// # drop(app);
@@ -56,31 +56,31 @@ impl SecuredHandler {
 ///
 /// [`secured_services!`]: crate::secured_services
 #[derive(Clone, Copy)]
-pub struct SecuredServices<const N: usize> {
-    handlers: [SecuredHandler; N],
+pub struct SecuredServices {
+    handlers: &'static [SecuredHandler],
     register: fn(&mut AppService),
 }
 
-impl<const N: usize> SecuredServices<N> {
+impl SecuredServices {
     /// What `secured_services!` expands to.
     #[doc(hidden)]
-    pub const fn new(handlers: [SecuredHandler; N], register: fn(&mut AppService)) -> Self {
+    pub const fn new(handlers: &'static [SecuredHandler], register: fn(&mut AppService)) -> Self {
         Self { handlers, register }
     }
 
     /// The handlers, in the order they were listed.
-    pub const fn handlers(&self) -> &[SecuredHandler] {
-        &self.handlers
+    pub const fn handlers(&self) -> &'static [SecuredHandler] {
+        self.handlers
     }
 }
 
-impl<const N: usize> HttpServiceFactory for SecuredServices<N> {
+impl HttpServiceFactory for SecuredServices {
     fn register(self, config: &mut AppService) {
         (self.register)(config);
     }
 }
 
-impl<const N: usize> core::fmt::Debug for SecuredServices<N> {
+impl core::fmt::Debug for SecuredServices {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_list()
             .entries(self.handlers.iter().map(|h| h.info.name))
@@ -101,12 +101,11 @@ impl<const N: usize> core::fmt::Debug for SecuredServices<N> {
 /// ```
 #[macro_export]
 macro_rules! secured_services {
-    ($($handler:path),* $(,)?) => {
-        $crate::services::SecuredServices::new(
-            [$($crate::services::SecuredHandler::of::<$handler>()),*],
-            |config| {
-                $($crate::__private::actix_web::dev::HttpServiceFactory::register($handler, config);)*
-            },
-        )
-    };
+    ($($handler:path),* $(,)?) => {{
+        const __SCOPES_HANDLERS: &[$crate::services::SecuredHandler] =
+            &[$($crate::services::SecuredHandler::of::<$handler>()),*];
+        $crate::services::SecuredServices::new(__SCOPES_HANDLERS, |config| {
+            $($crate::__private::actix_web::dev::HttpServiceFactory::register($handler, config);)*
+        })
+    }};
 }

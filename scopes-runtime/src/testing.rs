@@ -80,8 +80,8 @@ pub fn mint(config: &TokenConfig, sub: &str, scopes: &[&str]) -> String {
 ///
 /// ```
 /// use std::time::Duration;
-/// use scopes_runtime::oauth2::{Claims};
-/// use scopes_runtime::{testing};
+/// use scopes_runtime::oauth2::Claims;
+/// use scopes_runtime::testing;
 ///
 /// let config = testing::token_config();
 /// let mut claims = Claims::new("johndoe", ["me"], Duration::ZERO);

@@ -37,14 +37,25 @@ fn named_modules(source: &str) -> BTreeSet<String> {
         while let Some(at) = rest.find("crate::") {
             let before = rest[..at].chars().next_back();
             let after = &rest[at + "crate::".len()..];
-            let name: String = after
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            if !before.is_some_and(|c| c == '$' || c.is_alphanumeric() || c == '_')
-                && !name.is_empty()
-            {
-                named.insert(name);
+            let ident = |text: &str| -> String {
+                text.trim_start()
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect()
+            };
+            // `crate::{a::X, b}` names `a` and `b` (one level of braces, as rustfmt writes).
+            let names: Vec<String> = match after.strip_prefix('{') {
+                Some(group) => group
+                    .split('}')
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(ident)
+                    .collect(),
+                None => vec![ident(after)],
+            };
+            if !before.is_some_and(|c| c == '$' || c.is_alphanumeric() || c == '_') {
+                named.extend(names.into_iter().filter(|name| !name.is_empty()));
             }
             rest = after;
         }
@@ -86,7 +97,10 @@ fn the_runtime_layers_point_one_way() {
 #[test]
 fn the_scanner_sees_uses_and_paths_but_not_comments_or_macro_bodies() {
     let named = named_modules(
-        "use crate::graph::Node;\n// crate::oauth2 in a comment\nlet x = crate::resolve::cached();\n$crate::__private::x",
+        "use crate::graph::Node;\n// crate::oauth2 in a comment\nlet x = crate::resolve::cached();\n$crate::__private::x\nuse crate::{services::A, testing};",
     );
-    assert_eq!(named.into_iter().collect::<Vec<_>>(), ["graph", "resolve"]);
+    assert_eq!(
+        named.into_iter().collect::<Vec<_>>(),
+        ["graph", "resolve", "services", "testing"]
+    );
 }

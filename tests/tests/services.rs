@@ -29,7 +29,7 @@ async fn unlisted() -> impl Responder {
     HttpResponse::Ok().finish()
 }
 
-const SECURED: SecuredServices<2> = secured_services![read_items, create_item];
+const SECURED: SecuredServices = secured_services![read_items, create_item];
 
 #[test]
 fn the_list_describes_each_handler_with_what_the_compiler_computed() {

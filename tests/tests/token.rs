@@ -615,14 +615,14 @@ async fn graph_and_extractor(a: Security<graph_reader>, c: VerifiedToken) -> imp
 fn the_compiler_knows_which_trees_only_the_graph_reads() {
     use scopes_runtime::graph::Handler;
     assert!(
-        !<graph_only as Handler>::ROOT.reads_request(),
+        !<graph_only as Handler>::ROOT.reads_extensions(),
         "`web::Data` runs no user code"
     );
     assert!(!<graph_only as Handler>::ROOT.caches());
-    assert!(<graph_and_extractor as Handler>::ROOT.reads_request());
+    assert!(<graph_and_extractor as Handler>::ROOT.reads_extensions());
     assert!(<two_unions as Handler>::ROOT.caches());
     assert!(
-        <twice as Handler>::ROOT.reads_request(),
+        <twice as Handler>::ROOT.reads_extensions(),
         "`HttpRequest` reaches anything"
     );
 }
@@ -684,12 +684,12 @@ mod classified {
 
     #[test]
     fn extractors_are_classified() {
-        assert!(!<transparent as Handler>::ROOT.reads_request());
+        assert!(!<transparent as Handler>::ROOT.reads_extensions());
         // `Header` runs the header type's parser; the others may run anything.
-        assert!(<header as Handler>::ROOT.reads_request());
-        assert!(<req_data as Handler>::ROOT.reads_request());
-        assert!(<optional as Handler>::ROOT.reads_request());
-        assert!(<own_data as Handler>::ROOT.reads_request());
+        assert!(<header as Handler>::ROOT.reads_extensions());
+        assert!(<req_data as Handler>::ROOT.reads_extensions());
+        assert!(<optional as Handler>::ROOT.reads_extensions());
+        assert!(<own_data as Handler>::ROOT.reads_extensions());
     }
 }
 

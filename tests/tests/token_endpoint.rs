@@ -85,7 +85,7 @@ async fn answer(error: &dyn ResponseError) -> (StatusCode, Option<String>, Optio
 async fn token_endpoint_errors_in_both_styles() {
     let cases = [
         (
-            AuthError::invalid_request(),
+            AuthError::invalid_request("username and password are required"),
             "invalid_request",
             "username and password are required",
         ),
@@ -121,7 +121,7 @@ async fn token_endpoint_errors_in_both_styles() {
     // The tutorial style keeps FastAPI's `detail` body, uncached headers untouched.
     for (error, detail) in [
         (
-            AuthError::invalid_request(),
+            AuthError::invalid_request("username and password are required"),
             "username and password are required",
         ),
         (AuthError::invalid_grant(), "Incorrect username or password"),

@@ -10,6 +10,7 @@ use quote::quote;
 use syn::{ItemFn, ReturnType, Type};
 
 use super::graph::NodeInfo;
+use super::inline::is_lint;
 use super::private;
 use crate::model::NodeKind;
 use crate::route;
@@ -76,8 +77,10 @@ fn dependency(func: &ItemFn) -> TokenStream {
 /// one, an empty `Node` and a `Handler`.
 fn handler(func: &ItemFn) -> TokenStream {
     let p = private();
+    // Only lint attributes on the inner fn: the others (route macros, `#[utoipa::path]`,
+    // docs) are the wrapper's, and would otherwise expand, and report, twice.
     let mut inner = func.clone();
-    inner.attrs.retain(|attr| !route::is_route_macro(attr));
+    inner.attrs.retain(is_lint);
     inner.vis = syn::Visibility::Inherited;
     let (name, vis, attrs) = (&func.sig.ident, &func.vis, &func.attrs);
     let responder = match &func.sig.output {
@@ -122,7 +125,8 @@ fn node_impl(func: &ItemFn, kind: NodeKind) -> TokenStream {
         children: TokenStream::new(),
         decorator_count: 0,
         routes: &route::routes(&func.attrs),
-        reads_request: false,
+        reads_extensions: false,
+        broken: true,
     }
     .node_impl(&quote!(#marker))
 }

@@ -28,7 +28,8 @@ pub(super) fn node_impl(node: &Node, marker: &TokenStream) -> TokenStream {
         children: quote!(#(#children),*),
         decorator_count: node.decorators.len(),
         routes: &node.routes,
-        reads_request: node.reads_request(),
+        reads_extensions: node.reads_extensions(),
+        broken: false,
     };
     info.node_impl(marker)
 }
@@ -48,7 +49,9 @@ pub(super) struct NodeInfo<'a> {
     /// The routes of the route macros below.
     pub(super) routes: &'a [Route],
     /// Whether the node takes an extractor that may read the request's extensions.
-    pub(super) reads_request: bool,
+    pub(super) reads_extensions: bool,
+    /// Whether this is the fallback's stand-in for a node the macro refused.
+    pub(super) broken: bool,
 }
 
 impl NodeInfo<'_> {
@@ -69,21 +72,22 @@ impl NodeInfo<'_> {
             own_scopes,
             children,
             decorator_count,
-            reads_request,
+            reads_extensions,
             ..
         } = self;
+        let broken = self.broken.then(|| quote!(.broken()));
         quote! {
             impl #p::Node for #marker {
-                const INFO: &'static #p::NodeInfo = &#p::NodeInfo {
-                    name: #name,
-                    path: ::core::concat!(::core::module_path!(), "::", #name),
-                    kind: #p::NodeKind::#kind,
-                    own_scopes: &[#own_scopes],
-                    children: &[#children],
-                    decorator_count: #decorator_count,
-                    routes: &[#(#routes),*],
-                    reads_request: #reads_request,
-                };
+                const INFO: &'static #p::NodeInfo = &#p::NodeInfo::new(
+                    #name,
+                    ::core::concat!(::core::module_path!(), "::", #name),
+                    #p::NodeKind::#kind,
+                    &[#own_scopes],
+                    &[#children],
+                    #decorator_count,
+                    &[#(#routes),*],
+                    #reads_extensions,
+                )#broken;
             }
         }
     }
@@ -133,7 +137,7 @@ pub(super) fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>
                     {
                         #[allow(unused_imports)]
                         use #p::{ExtractParam as _, NotAnExtractor as _};
-                        (&&#p::Param::<#ty>::NEW).extract(__scopes_cx).await?
+                        (&&#p::Param::<#ty>::NEW).__scopes_extract(__scopes_cx).await?
                     }
                 },
                 ty.span(),

@@ -11,7 +11,7 @@ use super::private;
 use crate::model::Node;
 
 /// A `#[secured]` handler: a wrapper of the same name, whose one argument is the runtime's
-/// `Context` (the request and its body, extracted at once), resolves the parameters in order
+/// `Resolution` (the request and its body, extracted at once), resolves the parameters in order
 /// (decorator dependencies first), then runs the user's fn, moved inside it (or, when that
 /// cannot change its meaning, just its body: see [`can_inline`]). Route macros below
 /// `#[secured]` then see the wrapper.

@@ -52,7 +52,11 @@ use table::tree_union;
 pub use table::{GraphPath, MAX_TREE_NODES, ScopeTable, child_offset, tree_len};
 
 /// What the compiler knows about one node of the graph, as a `const`.
+///
+/// Built by the macros (it cannot be built elsewhere: fields may be added); read it through
+/// [`handler_info!`](crate::handler_info) or [`Node::INFO`].
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct NodeInfo {
     /// The function's name, e.g. `get_current_user`.
     pub name: &'static str,
@@ -69,9 +73,66 @@ pub struct NodeInfo {
     pub decorator_count: usize,
     /// The routes the handler is registered under by an actix-web route macro.
     pub routes: &'static [Route],
-    /// Whether the node takes an extractor that may read the request's extensions (see
-    /// [`GraphPath::reads_request`]): any but actix-web's `Data`, `Path`, `Query`, `Json` and `Form`.
-    pub reads_request: bool,
+    /// Whether the node takes an extractor that may read the request's extensions (a value
+    /// the graph keeps for its one reader must then be put there too): any but actix-web's
+    /// `Data`, `Path`, `Query`, `Json` and `Form`.
+    pub reads_extensions: bool,
+    /// Whether the macro found the node's attribute or signature invalid and emitted a
+    /// stand-in (the crate does not compile): checks on its tree then stay quiet.
+    broken: bool,
+}
+
+impl NodeInfo {
+    /// What the macros' expansions call.
+    #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)]
+    pub const fn new(
+        name: &'static str,
+        path: &'static str,
+        kind: NodeKind,
+        own_scopes: &'static [&'static str],
+        children: &'static [&'static NodeInfo],
+        decorator_count: usize,
+        routes: &'static [Route],
+        reads_extensions: bool,
+    ) -> Self {
+        Self {
+            name,
+            path,
+            kind,
+            own_scopes,
+            children,
+            decorator_count,
+            routes,
+            reads_extensions,
+            broken: false,
+        }
+    }
+
+    /// The stand-in of a node whose attribute or signature is invalid.
+    #[doc(hidden)]
+    pub const fn broken(self) -> Self {
+        Self {
+            broken: true,
+            ..self
+        }
+    }
+
+    /// Whether some node of the tree under this one (this one included) is a stand-in.
+    #[doc(hidden)]
+    pub const fn tree_is_broken(&self) -> bool {
+        if self.broken {
+            return true;
+        }
+        let mut c = 0;
+        while c < self.children.len() {
+            if self.children[c].tree_is_broken() {
+                return true;
+            }
+            c += 1;
+        }
+        false
+    }
 }
 
 /// The kind of a graph node.
@@ -112,6 +173,10 @@ pub trait Handler: Node {
     const REQUIRED_SCOPES: &'static [&'static str] = Self::REQUIRED.as_slice();
     /// Whether some dependency occurs twice in the tree, so results are cached per request.
     const NEEDS_CACHE: bool = Self::ROOT.caches();
+    #[doc(hidden)]
+    /// Whether the tree holds a stand-in for a node the macros refused (see
+    /// [`assert_required_scopes!`](crate::assert_required_scopes)).
+    const BROKEN: bool = Self::INFO.tree_is_broken();
     #[doc(hidden)]
     /// [`Self::REQUIRED_SCOPES`] as the set the compiler builds.
     const REQUIRED: &'static ScopeSet = &tree_union(Self::INFO, ScopeSet::EMPTY);
@@ -164,10 +229,12 @@ pub trait Handler: Node {
 macro_rules! assert_required_scopes {
     ($handler:path, [$($scope:literal),* $(,)?] $(,)?) => {
         const _: () = ::core::assert!(
-            $crate::__private::scopes_eq(
-                $crate::required_scopes!($handler),
-                &[$($scope),*],
-            ),
+            // A tree the macros already refused is reported there, not here again.
+            <$handler as $crate::__private::Handler>::BROKEN
+                || $crate::__private::scopes_eq(
+                    $crate::required_scopes!($handler),
+                    &[$($scope),*],
+                ),
             ::core::concat!(
                 "the required scopes of `",
                 ::core::stringify!($handler),

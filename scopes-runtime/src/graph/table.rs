@@ -22,7 +22,7 @@ pub const MAX_TREE_NODES: usize = 256;
 pub struct GraphPath {
     rows: &'static [SecurityScopes],
     caches: bool,
-    reads_request: bool,
+    reads_extensions: bool,
 }
 
 impl GraphPath {
@@ -52,10 +52,10 @@ impl GraphPath {
     }
 
     /// Whether some node of the handler's tree takes an extractor that may read the
-    /// request's extensions ([`NodeInfo::reads_request`]): a value that a dependency keeps
+    /// request's extensions ([`NodeInfo::reads_extensions`]): a value that a dependency keeps
     /// only for its one reader must then be put there too.
-    pub const fn reads_request(self) -> bool {
-        self.reads_request
+    pub const fn reads_extensions(self) -> bool {
+        self.reads_extensions
     }
 }
 
@@ -69,7 +69,7 @@ impl<H: Node, const N: usize> ScopeTable<H, N> {
     pub const ROOT: GraphPath = GraphPath {
         rows: &security_scopes(Self::TABLE),
         caches: Self::TABLE.repeated,
-        reads_request: Self::TABLE.reads_request,
+        reads_extensions: Self::TABLE.reads_extensions,
     };
 }
 
@@ -78,7 +78,7 @@ impl<H: Node, const N: usize> ScopeTable<H, N> {
 struct Table<const N: usize> {
     rows: [Row; N],
     repeated: bool,
-    reads_request: bool,
+    reads_extensions: bool,
 }
 
 /// The row of one path: the scope union, its space-joined form, the node's identity and
@@ -88,7 +88,7 @@ struct Row {
     set: ScopeSet,
     joined: ScopeStr,
     node: &'static str,
-    reads_request: bool,
+    reads_extensions: bool,
     parent: usize,
 }
 
@@ -97,7 +97,7 @@ impl Row {
         set: ScopeSet::EMPTY,
         joined: ScopeSet::EMPTY.join(),
         node: "",
-        reads_request: false,
+        reads_extensions: false,
         parent: 0,
     };
 
@@ -120,7 +120,7 @@ const fn table<const N: usize>(node: &NodeInfo) -> Table<N> {
     let filled = fill(node, 0, &mut rows, 0);
     assert!(filled == N, "scopes: a scope table of the wrong length");
     let mut repeated = false;
-    let mut reads_request = false;
+    let mut reads_extensions = false;
     let mut i = 1;
     while i < N && !repeated {
         let mut j = 0;
@@ -131,14 +131,14 @@ const fn table<const N: usize>(node: &NodeInfo) -> Table<N> {
         i += 1;
     }
     let mut i = 0;
-    while i < N && !reads_request {
-        reads_request = rows[i].reads_request;
+    while i < N && !reads_extensions {
+        reads_extensions = rows[i].reads_extensions;
         i += 1;
     }
     Table {
         rows,
         repeated,
-        reads_request,
+        reads_extensions,
     }
 }
 
@@ -153,7 +153,7 @@ const fn fill(node: &NodeInfo, parent: usize, rows: &mut [Row], at: usize) -> us
     }
     let row = &mut rows[at];
     row.node = node.path;
-    row.reads_request = node.reads_request;
+    row.reads_extensions = node.reads_extensions;
     row.parent = parent;
     let own = node.own_scopes.len();
     let mut i = 0;

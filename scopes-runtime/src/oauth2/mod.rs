@@ -39,7 +39,8 @@ pub use token::{
 };
 
 /// The `T` in `req`'s app data, put there as `T` or as `web::Data<T>` (looked up in that
-/// order), for the configuration types of this module.
+/// order), for the small `Copy` configurations of this module (the scheme, the form
+/// limits). `TokenConfig`, shared as `web::Data` in the common case, looks that up first.
 fn app_data<T: 'static>(req: &actix_web::HttpRequest) -> Option<&T> {
     req.app_data::<T>().or_else(|| {
         req.app_data::<actix_web::web::Data<T>>()

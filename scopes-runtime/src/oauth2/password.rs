@@ -129,8 +129,8 @@ impl PasswordHasher {
     /// Checks that bcrypt would read all of `password`, and nothing else.
     ///
     /// ```
-    /// # use scopes_runtime::oauth2::{PasswordError};
-    /// # use scopes_runtime::{PasswordHasher};
+    /// # use scopes_runtime::oauth2::PasswordError;
+    /// # use scopes_runtime::PasswordHasher;
     /// assert!(PasswordHasher::check_password("secret").is_ok());
     /// assert!(matches!(PasswordHasher::check_password("a\0b"), Err(PasswordError::ContainsNul)));
     /// assert!(matches!(

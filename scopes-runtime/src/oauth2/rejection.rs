@@ -121,7 +121,7 @@ enum Reason {
     InvalidToken,
     InsufficientScope { missing: Vec<&'static str> },
     InvalidGrant,
-    InvalidRequest,
+    InvalidRequest { description: &'static str },
     UnsupportedGrantType,
     InvalidScope,
     Custom(Box<Custom>),
@@ -156,7 +156,8 @@ struct Spec<'a> {
     /// The `detail`, or the `error_description`.
     description: &'a str,
     challenge: Challenge,
-    /// A token endpoint answer: `Cache-Control: no-store` (RFC 6749 section 5.1).
+    /// A token endpoint error in the RFC style: `Cache-Control: no-store`, as section 5.1
+    /// requires of the endpoint's successful answers, so that no answer of it is cached.
     no_store: bool,
 }
 
@@ -202,9 +203,9 @@ impl AuthError {
     }
 
     /// 400 `invalid_request`, for the token endpoint: a required parameter is missing or
-    /// the request is malformed.
-    pub fn invalid_request() -> Self {
-        Self::new(Reason::InvalidRequest)
+    /// the request is malformed; `description` says which, in the body.
+    pub fn invalid_request(description: &'static str) -> Self {
+        Self::new(Reason::InvalidRequest { description })
     }
 
     /// 400 `unsupported_grant_type`, for the token endpoint: `grant_type` is not `password`.
@@ -299,7 +300,7 @@ impl AuthError {
             Reason::InvalidToken => AuthErrorKind::InvalidToken,
             Reason::InsufficientScope { .. } => AuthErrorKind::InsufficientScope,
             Reason::InvalidGrant => AuthErrorKind::InvalidGrant,
-            Reason::InvalidRequest => AuthErrorKind::InvalidRequest,
+            Reason::InvalidRequest { .. } => AuthErrorKind::InvalidRequest,
             Reason::UnsupportedGrantType => AuthErrorKind::UnsupportedGrantType,
             Reason::InvalidScope => AuthErrorKind::InvalidScope,
             Reason::Custom(_) => AuthErrorKind::Custom,
@@ -395,10 +396,10 @@ impl AuthError {
                 Challenge::None,
                 rfc,
             ),
-            (Reason::InvalidRequest, _) => spec(
+            (Reason::InvalidRequest { description }, _) => spec(
                 BAD_REQUEST,
                 rfc.then_some("invalid_request"),
-                "username and password are required",
+                description,
                 Challenge::None,
                 rfc,
             ),

@@ -175,8 +175,10 @@ impl OAuth2PasswordBearer {
                 let bad_grant = error.issues().iter().any(|i| i.field() == "grant_type");
                 let error = if bad_grant {
                     AuthError::unsupported_grant_type()
+                } else if let FormError::Invalid(_) = error {
+                    AuthError::invalid_request("username and password are required")
                 } else {
-                    AuthError::invalid_request()
+                    AuthError::invalid_request("The request body could not be read as a form")
                 };
                 error.with_style(self.error_style).into()
             }

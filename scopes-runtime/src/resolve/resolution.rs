@@ -20,7 +20,7 @@ pub struct Resolution {
 impl Resolution {
     /// The context of a request with no body, for resolving a dependency outside a handler
     /// (benchmarks, tests).
-    #[cfg(feature = "oauth2")]
+    #[cfg_attr(not(feature = "oauth2"), allow(dead_code))]
     pub(crate) fn without_body(req: HttpRequest) -> Self {
         Self {
             req,

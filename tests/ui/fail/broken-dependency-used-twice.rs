@@ -23,6 +23,8 @@ async fn me(user: Security<current_user>, active: Security<active_user>) -> &'st
     "me"
 }
 
+scopes_runtime::assert_required_scopes!(me, []);
+
 fn main() {
     let _ = actix_web::App::new().service(me);
 }

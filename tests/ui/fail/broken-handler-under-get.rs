@@ -14,6 +14,8 @@ async fn read_items(user: Security<current_user>) -> String {
     user.into_inner()
 }
 
+scopes_runtime::assert_required_scopes!(read_items, ["items"]);
+
 fn main() {
     let _ = App::new().service(read_items);
     let _ = handler_info!(read_items).name;

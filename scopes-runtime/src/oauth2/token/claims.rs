@@ -10,7 +10,7 @@ use crate::graph::check_scope_token;
 /// Which claim holds the granted scopes.
 ///
 /// ```
-/// use scopes_runtime::oauth2::{ScopeClaim};
+/// use scopes_runtime::oauth2::ScopeClaim;
 /// use scopes_runtime::{JwtKeys, TokenConfig};
 /// let config = TokenConfig::new(JwtKeys::hs256([0u8; 32])?).scope_claim(ScopeClaim::Scope);
 /// # Ok::<(), scopes_runtime::oauth2::KeyError>(())

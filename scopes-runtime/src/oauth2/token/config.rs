@@ -25,7 +25,7 @@ use super::{Claims, JwtKeys, ScopeClaim, TokenError, TokenErrorKind};
 /// ```
 /// use std::time::Duration;
 /// use actix_web::{web, App};
-/// use scopes_runtime::oauth2::{ScopeClaim};
+/// use scopes_runtime::oauth2::ScopeClaim;
 /// use scopes_runtime::{JwtKeys, TokenConfig};
 ///
 /// let config = TokenConfig::new(JwtKeys::hs256(
@@ -120,9 +120,12 @@ impl TokenConfig {
         &self.keys
     }
 
-    /// The token config in `req`'s app data, as `TokenConfig` or `web::Data<TokenConfig>`.
+    /// The token config in `req`'s app data, as `web::Data<TokenConfig>` (looked up first:
+    /// it is read on every verified request, and usually shared that way) or `TokenConfig`.
     pub fn of(req: &HttpRequest) -> Option<&Self> {
-        crate::oauth2::app_data(req)
+        req.app_data::<actix_web::web::Data<Self>>()
+            .map(|data| data.get_ref())
+            .or_else(|| req.app_data::<Self>())
     }
 
     /// A token for `sub` granted `scopes`, valid for `lifetime` from now, with `iat`, and
@@ -152,7 +155,7 @@ impl TokenConfig {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use scopes_runtime::oauth2::{Claims};
+    /// # use scopes_runtime::oauth2::Claims;
     /// # use scopes_runtime::{JwtKeys, TokenConfig};
     /// let config = TokenConfig::new(JwtKeys::hs256([0u8; 32])?);
     /// let mut claims = Claims::new("johndoe", ["me"], Duration::from_secs(60));
@@ -180,7 +183,7 @@ impl TokenConfig {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use scopes_runtime::oauth2::{TokenErrorKind};
+    /// # use scopes_runtime::oauth2::TokenErrorKind;
     /// # use scopes_runtime::{JwtKeys, TokenConfig};
     /// let config = TokenConfig::new(JwtKeys::hs256([0u8; 32])?);
     /// assert_eq!(*config.verify("not.a.jwt").unwrap_err().kind(), TokenErrorKind::Malformed);

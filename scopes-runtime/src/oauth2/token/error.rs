@@ -12,7 +12,7 @@ use crate::oauth2::AuthError;
 /// always [`AuthError::invalid_token`].
 ///
 /// ```
-/// # use scopes_runtime::oauth2::{TokenErrorKind};
+/// # use scopes_runtime::oauth2::TokenErrorKind;
 /// # use scopes_runtime::{JwtKeys, TokenConfig};
 /// let config = TokenConfig::new(JwtKeys::hs256([0u8; 32])?);
 /// let err = config.verify("a.b.c").unwrap_err();

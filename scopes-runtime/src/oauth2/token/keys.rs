@@ -29,8 +29,8 @@ impl JwtKeys {
     /// HS256 keys from a shared secret of at least 32 bytes.
     ///
     /// ```
-    /// # use scopes_runtime::oauth2::{KeyError};
-    /// # use scopes_runtime::{JwtKeys};
+    /// # use scopes_runtime::oauth2::KeyError;
+    /// # use scopes_runtime::JwtKeys;
     /// assert!(matches!(JwtKeys::hs256([7u8; 31]), Err(KeyError::SecretTooShort { len: 31, .. })));
     /// assert!(JwtKeys::hs256([7u8; 32]).is_ok());
     /// ```
@@ -41,8 +41,8 @@ impl JwtKeys {
     /// HMAC keys (`HS256`, `HS384` or `HS512`) from a shared secret of at least 32 bytes.
     ///
     /// ```
-    /// # use scopes_runtime::oauth2::{JwtAlgorithm};
-    /// # use scopes_runtime::{JwtKeys};
+    /// # use scopes_runtime::oauth2::JwtAlgorithm;
+    /// # use scopes_runtime::JwtKeys;
     /// let keys = JwtKeys::hmac(JwtAlgorithm::HS512, [1u8; 64])?;
     /// assert_eq!(keys.algorithm(), JwtAlgorithm::HS512);
     /// # Ok::<(), scopes_runtime::oauth2::KeyError>(())
@@ -97,7 +97,7 @@ impl JwtKeys {
     ///
     /// ```
     /// # use scopes_runtime::oauth2::{JwtAlgorithm, KeyError};
-    /// # use scopes_runtime::{JwtKeys};
+    /// # use scopes_runtime::JwtKeys;
     /// let err = JwtKeys::from_pem(JwtAlgorithm::ES256, None, b"not a pem").unwrap_err();
     /// assert!(matches!(err, KeyError::Invalid(_)));
     /// ```

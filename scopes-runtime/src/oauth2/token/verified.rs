@@ -196,16 +196,16 @@ enum Share {
 }
 
 impl Node for VerifiedToken {
-    const INFO: &'static NodeInfo = &NodeInfo {
-        name: "VerifiedToken",
-        path: "scopes_runtime::VerifiedToken",
-        kind: NodeKind::Dependency,
-        own_scopes: &[],
-        children: &[],
-        decorator_count: 0,
-        routes: &[],
-        reads_request: false,
-    };
+    const INFO: &'static NodeInfo = &NodeInfo::new(
+        "VerifiedToken",
+        "scopes_runtime::VerifiedToken",
+        NodeKind::Dependency,
+        &[],
+        &[],
+        0,
+        &[],
+        false,
+    );
 }
 
 impl Dependency for VerifiedToken {
@@ -215,7 +215,7 @@ impl Dependency for VerifiedToken {
     /// stay with their one reader, allocating nothing, unless the tree reaches some node
     /// twice (the per-request cache then shares them, as they may be read under two scope
     /// unions) or some node takes an extractor that may read the request's extensions
-    /// ([`NodeInfo::reads_request`], e.g. an `HttpRequest`): they are then kept there too,
+    /// ([`NodeInfo::reads_extensions`], e.g. an `HttpRequest`): they are then kept there too,
     /// for the extractor and [`VerifiedToken::authenticate`].
     fn resolve(
         path: GraphPath,
@@ -224,7 +224,7 @@ impl Dependency for VerifiedToken {
         let resolved = match resolve::cached::<Self>(TypeId::of::<Self>(), path, cx) {
             Some(hit) => Ok(hit),
             None => {
-                let share = if path.caches() || path.reads_request() {
+                let share = if path.caches() || path.reads_extensions() {
                     Share::Always
                 } else {
                     Share::Never
