@@ -98,7 +98,7 @@ pub(crate) async fn login_for_access_token(
         )
         .map_err(|error| {
             tracing::error!(%error, "could not issue a token");
-            AuthError::custom(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+            AuthError::internal()
         })?;
 
     Ok(TokenResponse::bearer(token).granting(&grant))

@@ -14,15 +14,19 @@ use crate::scope_token::check_scope_token;
 
 impl Node {
     /// The model of `func` under the attribute `kind` with `args`, or every error found
-    /// (added to the attribute's own `errors`): the signature (an `async fn`, not `const`,
+    /// (added to the attribute's own `errors`) with `func` back, for the fallback: the signature (an `async fn`, not `const`,
     /// generic, variadic or a method), the scopes (RFC 6749 tokens, no repeats), each
     /// parameter's kind ([`param`]), the return type, and the route macros below.
+    #[allow(
+        clippy::result_large_err,
+        reason = "returned once per attribute, by move"
+    )]
     pub(crate) fn from_fn(
         kind: NodeKind,
         args: Args,
         func: ItemFn,
         mut errors: Errors,
-    ) -> syn::Result<Node> {
+    ) -> Result<Node, (syn::Error, ItemFn)> {
         check_signature(kind, &func.sig, &mut errors);
         let scopes = scopes(args.scopes, &mut errors);
         let params = func
@@ -61,7 +65,9 @@ impl Node {
         }
         let output = output(&func.sig.output, kind, &mut errors);
 
-        errors.finish()?;
+        if let Err(error) = errors.finish() {
+            return Err((error, func));
+        }
         Ok(Node {
             kind,
             scopes,

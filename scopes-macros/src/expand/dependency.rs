@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::graph::{node_impl, resolution};
+use super::graph::{marker, node_impl, resolution};
 use super::private;
 use crate::model::{Node, Output};
 
@@ -14,7 +14,6 @@ use crate::model::{Node, Output};
 pub(super) fn expand(node: &Node) -> TokenStream {
     let func = &node.func;
     let name = &func.sig.ident;
-    let vis = &func.vis;
     let node_impl = node_impl(node, &quote!(#name));
     let (stmts, args) = resolution(node, &quote!(#name));
     let p = private();
@@ -49,11 +48,7 @@ pub(super) fn expand(node: &Node) -> TokenStream {
             None,
         ),
     };
-    let marker = quote_spanned! {name.span()=>
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #vis enum #name {}
-    };
+    let marker = marker(func);
     quote! {
         #func
 

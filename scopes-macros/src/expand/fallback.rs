@@ -9,8 +9,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{ItemFn, ReturnType, Type};
 
-use super::graph::NodeInfo;
-use super::inline::is_lint;
+use super::graph::{NodeInfo, marker};
+use super::inline::inner_fn;
 use super::private;
 use crate::model::NodeKind;
 use crate::route;
@@ -29,14 +29,8 @@ pub(super) fn expand(kind: NodeKind, func: &ItemFn) -> TokenStream {
 /// giving the declared type.
 fn dependency(func: &ItemFn) -> TokenStream {
     let p = private();
-    let (name, vis) = (&func.sig.ident, &func.vis);
-    let marker = (!func.attrs.iter().any(route::is_route_macro)).then(|| {
-        quote! {
-            #[doc(hidden)]
-            #[allow(non_camel_case_types)]
-            #vis enum #name {}
-        }
-    });
+    let name = &func.sig.ident;
+    let marker = (!func.attrs.iter().any(route::is_route_macro)).then(|| marker(func));
     let node = node_impl(func, NodeKind::Dependency);
     // The declared value type, unless naming it would itself fail (generic parameters,
     // `impl Trait`): `()` then.
@@ -79,21 +73,13 @@ fn handler(func: &ItemFn) -> TokenStream {
     let p = private();
     // Only lint attributes on the inner fn: the others (route macros, `#[utoipa::path]`,
     // docs) are the wrapper's, and would otherwise expand, and report, twice.
-    let mut inner = func.clone();
-    inner.attrs.retain(is_lint);
-    inner.vis = syn::Visibility::Inherited;
+    let inner = inner_fn(func);
     let (name, vis, attrs) = (&func.sig.ident, &func.vis, &func.attrs);
     let responder = match &func.sig.output {
         ReturnType::Type(_, ty) if !has_impl(ty) => quote!(#ty),
         _ => quote!(#p::actix_web::HttpResponse),
     };
-    let marker = (!attrs.iter().any(route::is_route_macro)).then(|| {
-        quote! {
-            #[doc(hidden)]
-            #[allow(non_camel_case_types)]
-            #vis enum #name {}
-        }
-    });
+    let marker = (!attrs.iter().any(route::is_route_macro)).then(|| marker(func));
     let node = node_impl(func, NodeKind::Handler);
     quote! {
         #(#attrs)*

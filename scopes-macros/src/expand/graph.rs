@@ -3,6 +3,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
+use syn::ItemFn;
 use syn::spanned::Spanned;
 
 use super::private;
@@ -90,6 +91,17 @@ impl NodeInfo<'_> {
                 )#broken;
             }
         }
+    }
+}
+
+/// The hidden marker type named like the fn `func` (types and functions live in different
+/// namespaces), for a node that no route macro gives a type of that name.
+pub(super) fn marker(func: &ItemFn) -> TokenStream {
+    let (vis, name) = (&func.vis, &func.sig.ident);
+    quote_spanned! {name.span()=>
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis enum #name {}
     }
 }
 

@@ -3,10 +3,9 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::Attribute;
 
-use super::graph::{node_impl, resolution};
-use super::inline::{can_inline, is_lint};
+use super::graph::{marker, node_impl, resolution};
+use super::inline::{can_inline, inner_fn, is_lint};
 use super::private;
 use crate::model::Node;
 
@@ -21,14 +20,8 @@ pub(super) fn expand(node: &Node) -> TokenStream {
     let vis = &func.vis;
     let p = private();
     // The handler's marker type is named like it: the unit struct a route macro below makes,
-    // or, without one, a type of our own (functions and types live in different namespaces).
-    let marker = (!node.route_macro).then(|| {
-        quote! {
-            #[doc(hidden)]
-            #[allow(non_camel_case_types)]
-            #vis enum #name {}
-        }
-    });
+    // or, without one, a type of our own.
+    let marker = (!node.route_macro).then(|| marker(func));
     let node_impl = node_impl(node, &quote!(#name));
     let (stmts, args) = resolution(node, &quote!(#name));
 
@@ -38,8 +31,7 @@ pub(super) fn expand(node: &Node) -> TokenStream {
         syn::ReturnType::Type(_, ty) => quote!(#ty),
         syn::ReturnType::Default => quote!(()),
     };
-    let (lints, outer_attrs): (Vec<&Attribute>, Vec<&Attribute>) =
-        func.attrs.iter().partition(|attr| is_lint(attr));
+    let outer_attrs = func.attrs.iter().filter(|attr| !is_lint(attr));
     let call = if can_inline(func) {
         // The body runs in the wrapper, its parameters bound by `let`: one future per handler
         // instead of two, which is less code to compile. (The `Ok` after a body that never
@@ -64,9 +56,7 @@ pub(super) fn expand(node: &Node) -> TokenStream {
             return ::core::result::Result::Ok(__scopes_output);
         }
     } else {
-        let mut inner = func.clone();
-        inner.attrs = lints.iter().map(|attr| (*attr).clone()).collect();
-        inner.vis = syn::Visibility::Inherited;
+        let inner = inner_fn(func);
         quote! {
             #inner
             ::core::result::Result::Ok(#name(#(#args),*).await)

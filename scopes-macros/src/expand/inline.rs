@@ -75,6 +75,15 @@ fn leaves_early(body: &syn::Block) -> bool {
     finder.0
 }
 
+/// The user's fn as it runs inside its wrapper when its body is not inlined: private, and
+/// with only its lint attributes (the others are the wrapper's).
+pub(super) fn inner_fn(func: &ItemFn) -> ItemFn {
+    let mut inner = func.clone();
+    inner.attrs.retain(is_lint);
+    inner.vis = syn::Visibility::Inherited;
+    inner
+}
+
 pub(super) fn is_lint(attr: &Attribute) -> bool {
     ["allow", "warn", "deny", "forbid", "expect"]
         .iter()

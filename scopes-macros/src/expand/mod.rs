@@ -42,12 +42,12 @@ pub(crate) fn attribute(kind: NodeKind, args: TokenStream, item: TokenStream) ->
     let name = func.sig.ident.to_string();
     let mut errors = Errors::default();
     let args = attr::parse(args, &mut errors);
-    let expanded = match Node::from_fn(kind, args, func.clone(), errors) {
+    let expanded = match Node::from_fn(kind, args, func, errors) {
         Ok(node) => match kind {
             NodeKind::Handler => handler::expand(&node),
             NodeKind::Dependency => dependency::expand(&node),
         },
-        Err(error) => {
+        Err((error, func)) => {
             let mut expanded = fallback::expand(kind, &func);
             expanded.extend(error.into_compile_error());
             expanded

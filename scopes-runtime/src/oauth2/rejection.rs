@@ -235,6 +235,12 @@ impl AuthError {
         })))
     }
 
+    /// 500 `{"detail":"Internal Server Error"}`: a failure of the server's own (a missing
+    /// configuration, a token that cannot be signed). Log the cause; the body says no more.
+    pub fn internal() -> Self {
+        Self::custom(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+    }
+
     /// Answers in `style`.
     ///
     /// ```

@@ -6,7 +6,6 @@
 use core::future::{Ready, ready};
 
 use actix_web::dev::Payload;
-use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest};
 
 use super::form::FormError;
@@ -105,10 +104,12 @@ impl OAuth2PasswordBearer {
 
     /// The description of `scope`, if the catalogue declares it.
     pub fn description_of(&self, scope: &str) -> Option<&'static str> {
-        self.scopes
-            .iter()
-            .find(|(name, _)| *name == scope)
-            .map(|(_, description)| *description)
+        self.declared(scope).map(|(_, description)| description)
+    }
+
+    /// The catalogue's entry for `scope`, if it declares it.
+    fn declared(&self, scope: &str) -> Option<(&'static str, &'static str)> {
+        self.scopes.iter().copied().find(|(name, _)| *name == scope)
     }
 
     /// The style of authentication errors.
@@ -151,7 +152,7 @@ impl OAuth2PasswordBearer {
         let mut scopes: Vec<&'static str> = Vec::with_capacity(requested.len());
         for scope in requested {
             let scope = scope.as_ref();
-            let Some(&(declared, _)) = self.scopes.iter().find(|(name, _)| *name == scope) else {
+            let Some((declared, _)) = self.declared(scope) else {
                 if self.error_style == ErrorStyle::Rfc6750 {
                     return Err(AuthError::invalid_scope().with_style(self.error_style));
                 }
@@ -215,7 +216,7 @@ impl FromRequest for OAuth2PasswordBearer {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Self::of(req).copied().ok_or_else(|| {
             tracing::error!("no OAuth2PasswordBearer in app data; add it with `.app_data(..)`");
-            AuthError::custom(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+            AuthError::internal()
         }))
     }
 }

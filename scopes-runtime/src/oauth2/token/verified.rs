@@ -7,7 +7,6 @@ use core::future::Future;
 use std::sync::Arc;
 
 use actix_web::dev::Payload;
-use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
 use super::{Claims, TokenConfig, TokenError};
@@ -111,10 +110,7 @@ impl VerifiedToken {
                     tracing::error!(
                         "VerifiedToken: no TokenConfig in app data; add `web::Data<TokenConfig>`"
                     );
-                    return Err(AuthError::custom(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "Internal Server Error",
-                    ));
+                    return Err(AuthError::internal());
                 };
                 let outcome = config.verify(bearer);
                 if let Err(e) = &outcome {
