@@ -3,13 +3,19 @@
 use std::time::Duration;
 
 use actix_web::http::Method;
-use actix_web::{HttpRequest, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use scopes_runtime::services::Gate;
 use scopes_runtime::{ErrorStyle, OAuth2PasswordBearer, TokenConfig};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::auth::{OAUTH2, TokenLifetime, login_for_access_token};
+use crate::auth::{OAUTH2, TokenLifetime};
 use crate::fallback::RouteTable;
-use crate::handlers::SECURED;
+use crate::handlers::SERVICES;
+
+/// The routes served by `utoipa-swagger-ui`'s service rather than by a handler of
+/// [`SERVICES`]: open on purpose.
+const SWAGGER_ASSETS: &str = "/docs/{_:.*}";
+const OPENAPI_JSON: &str = "/openapi.json";
 use crate::users::UserDb;
 
 /// Everything the app shares between workers.
@@ -43,14 +49,12 @@ impl AppState {
             .app_data(self.tokens.clone())
             .app_data(self.users.clone())
             .app_data(self.lifetime.clone())
-            .service(login_for_access_token)
-            .service(SECURED)
-            .service(crate::docs::swagger_ui)
-            .service(crate::docs::swagger_ui_slash)
+            .app_data(self.routes.clone())
+            .service(SERVICES)
             .service(
-                SwaggerUi::new("/docs/{_:.*}")
-                    .url("/openapi.json", self.openapi.as_ref().clone())
-                    .config(Config::new(["/openapi.json"]).persist_authorization(false)),
+                SwaggerUi::new(SWAGGER_ASSETS)
+                    .url(OPENAPI_JSON, self.openapi.as_ref().clone())
+                    .config(Config::new([OPENAPI_JSON]).persist_authorization(false)),
             )
             .default_service(web::to(move |req: HttpRequest| {
                 let routes = routes.clone();
@@ -59,14 +63,31 @@ impl AppState {
     }
 }
 
+/// The app's gate, at its root: every route is a handler of [`SERVICES`] or the Swagger UI
+/// service; anything else registered later is refused. Refusals are answered as the
+/// fallback answers (a 405 for a method the path does not offer, as FastAPI does).
+pub fn gate() -> Gate {
+    SERVICES
+        .gate()
+        .allow(Method::GET, OPENAPI_JSON)
+        .allow(Method::GET, SWAGGER_ASSETS)
+        .otherwise(refused)
+}
+
+/// What the gate answers: the fallback's answer for the request.
+fn refused(req: &HttpRequest) -> HttpResponse {
+    match req.app_data::<web::Data<RouteTable>>() {
+        Some(routes) => routes.answer(req),
+        None => HttpResponse::NotFound().json(serde_json::json!({ "detail": "Not Found" })),
+    }
+}
+
 /// The routes of the app, for the fallback's 405s and redirects.
 pub fn route_table() -> RouteTable {
-    SECURED.handlers().iter().fold(
+    SERVICES.handlers().iter().fold(
         RouteTable::default()
-            .route(Method::POST, "/token")
-            .route(Method::GET, "/openapi.json")
-            .route(Method::GET, "/docs")
-            .route(Method::GET, "/docs/{_:.*}"),
+            .route(Method::GET, OPENAPI_JSON)
+            .route(Method::GET, SWAGGER_ASSETS),
         |table, handler| table.handler(handler.info),
     )
 }

@@ -13,7 +13,7 @@ use actix_web::{post, web};
 use scopes_runtime::oauth2::FormError;
 use scopes_runtime::{
     AuthError, OAuth2PasswordBearer, OAuth2PasswordRequestForm, PasswordHasher, Security,
-    SecurityScopes, TokenConfig, TokenResponse, VerifiedToken, dependency,
+    SecurityScopes, TokenConfig, TokenResponse, VerifiedToken, dependency, public,
 };
 
 use crate::users::{User, UserDb};
@@ -66,6 +66,7 @@ pub async fn get_current_active_user(
 /// granted and that [`OAUTH2`] declares ([`OAuth2PasswordBearer::grant`]); when they differ
 /// from the request, the response says which. In RFC 6750 mode errors take RFC 6749
 /// section 5.2's form.
+#[public]
 #[post("/token")]
 pub(crate) async fn login_for_access_token(
     form: Result<OAuth2PasswordRequestForm, FormError>,

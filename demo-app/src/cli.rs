@@ -23,8 +23,13 @@ pub struct Cli {
 pub enum Command {
     /// Start the server (the default).
     Serve,
-    /// Print the route table: method, path, handler, required scopes, dependency chain.
-    Routes,
+    /// Print the security surface: every route, secured or public, with its required
+    /// scopes and dependency chain.
+    Routes {
+        /// How to print it.
+        #[arg(long, value_enum, default_value_t = crate::routes::Format::Table)]
+        format: crate::routes::Format,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }

@@ -5,6 +5,7 @@
 //! FastAPI's page. The assets are `utoipa-swagger-ui`'s vendored copy under `/docs/`.
 
 use actix_web::{HttpRequest, HttpResponse, get};
+use scopes_runtime::public;
 
 /// FastAPI's `get_swagger_ui_html`, with local assets.
 const PAGE: &str = r#"<!DOCTYPE html>
@@ -39,6 +40,7 @@ window.ui = SwaggerUIBundle({
 "#;
 
 /// The Swagger UI page.
+#[public]
 #[get("/docs")]
 pub(crate) async fn swagger_ui() -> HttpResponse {
     HttpResponse::Ok()
@@ -47,6 +49,7 @@ pub(crate) async fn swagger_ui() -> HttpResponse {
 }
 
 /// `/docs/` answers 307 to `/docs`, as Starlette does for a path registered without slash.
+#[public]
 #[get("/docs/")]
 pub(crate) async fn swagger_ui_slash(req: HttpRequest) -> HttpResponse {
     crate::fallback::redirect(&req, "/docs")

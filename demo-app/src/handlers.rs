@@ -7,17 +7,25 @@
 //! | `@app.get("/status/")` `read_system_status(current_user = Depends(get_current_user))` | [`read_system_status`] |
 
 use actix_web::{Responder, get, web};
-use scopes_runtime::services::SecuredServices;
-use scopes_runtime::{Depends, Security, secured, secured_services};
+use scopes_runtime::services::Services;
+use scopes_runtime::{Depends, Security, secured, services};
 use serde_json::json;
 
-use crate::auth::{get_current_active_user, get_current_user};
+use crate::auth::{get_current_active_user, get_current_user, login_for_access_token};
+use crate::docs::{swagger_ui, swagger_ui_slash};
 
-/// The secured handlers, listed once: registered by the app, and read by the route table,
-/// the fallback and the OpenAPI document (each handler's routes and required scopes come
-/// from the compiler).
-pub const SECURED: SecuredServices =
-    secured_services![read_users_me, read_own_items, read_system_status];
+/// Every handler of the app, each `#[secured]` or `#[public]`, listed once: registered by
+/// the app, guarded by its gate, and read by the route table, the fallback, the OpenAPI
+/// document and `demo-app routes` (each handler's routes and required scopes come from the
+/// compiler).
+pub const SERVICES: Services = services![
+    login_for_access_token,
+    read_users_me,
+    read_own_items,
+    read_system_status,
+    swagger_ui,
+    swagger_ui_slash,
+];
 
 /// The current user.
 #[secured]

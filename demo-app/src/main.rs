@@ -13,8 +13,8 @@ use scopes_runtime::{ErrorStyle, TokenConfig};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Routes) => {
-            print!("{}", routes::table());
+        Some(Command::Routes { format }) => {
+            print!("{}", routes::render(format));
             ExitCode::SUCCESS
         }
         Some(Command::Openapi) => {
@@ -65,6 +65,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         let mut server = HttpServer::new(move || {
             let state = state.clone();
             App::new()
+                .wrap(demo_app::app::gate())
                 .wrap(middleware::from_fn(logging::access_log))
                 .configure(move |cfg| state.configure(cfg))
         })

@@ -16,19 +16,15 @@ use utoipa::openapi::{
 use scopes_runtime::openapi::SecuredRoutes;
 
 use crate::auth::OAUTH2;
-use crate::handlers::SECURED;
+use crate::handlers::SERVICES;
 
 /// The name FastAPI gives the scheme: its class name.
 pub const SCHEME: &str = "OAuth2PasswordBearer";
 
-/// The secured routes, from the handlers' route macros and the graph.
+/// The app's routes, from the handlers' route macros and the graph: the secured ones with
+/// their security, the public ones without.
 pub fn secured_routes() -> SecuredRoutes {
-    SECURED
-        .handlers()
-        .iter()
-        .fold(SecuredRoutes::new(SCHEME, &OAUTH2), |routes, handler| {
-            routes.node(handler.info, handler.required_scopes)
-        })
+    SecuredRoutes::new(SCHEME, &OAUTH2).services(&SERVICES)
 }
 
 /// The whole document.

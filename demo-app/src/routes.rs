@@ -1,40 +1,76 @@
-//! `demo-app routes`: the static graph made visible, without starting a server.
+//! `demo-app routes`: the security surface made visible, without starting a server: every
+//! route of [`SERVICES`], secured or public, with its requirement and dependency chain.
 
 use std::fmt::Write as _;
 
-use scopes_runtime::graph::NodeInfo;
+use scopes_runtime::services::SecuritySurface;
 
-use crate::handlers::SECURED;
+use crate::handlers::SERVICES;
 
-/// The route table: method, path, handler, required scopes, dependency chain.
-pub fn table() -> String {
-    let mut rows = vec![[
-        "METHOD".to_owned(),
-        "PATH".to_owned(),
-        "HANDLER".to_owned(),
-        "SCOPES".to_owned(),
-        "DEPENDENCIES".to_owned(),
-    ]];
-    rows.push([
-        "POST".into(),
-        "/token".into(),
-        "login_for_access_token".into(),
-        "-".into(),
-        "-".into(),
-    ]);
-    for handler in SECURED.handlers() {
-        let (info, required) = (handler.info, handler.required_scopes);
-        for route in info.routes {
-            rows.push([
-                route.method.to_owned(),
-                route.path.to_owned(),
-                info.name.to_owned(),
-                format!("[{}]", required.join(", ")),
-                chain(info),
-            ]);
-        }
+/// How `demo-app routes` prints the surface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns, for a terminal.
+    Table,
+    /// A JSON array, one object per route.
+    Json,
+    /// A Markdown table.
+    Md,
+}
+
+/// The app's security surface.
+pub fn surface() -> SecuritySurface {
+    SERVICES.surface()
+}
+
+/// The surface in `format`, ending with a newline.
+pub fn render(format: Format) -> String {
+    let surface = surface();
+    match format {
+        Format::Table => table(&surface),
+        Format::Json => surface.to_json() + "\n",
+        Format::Md => surface.to_markdown(),
     }
-    let widths: Vec<usize> = (0..5)
+}
+
+/// Method, path, handler, access, required scopes, dependency chain, in aligned columns.
+fn table(surface: &SecuritySurface) -> String {
+    let mut rows = vec![
+        [
+            "METHOD",
+            "PATH",
+            "HANDLER",
+            "ACCESS",
+            "SCOPES",
+            "DEPENDENCIES",
+        ]
+        .map(str::to_owned),
+    ];
+    for route in surface.routes() {
+        let scopes = match route.public {
+            true => "-".to_owned(),
+            false => route
+                .requirement
+                .iter()
+                .map(|scopes| format!("[{}]", scopes.join(", ")))
+                .collect::<Vec<_>>()
+                .join(" or "),
+        };
+        let chain = match route.chain.is_empty() {
+            true => "-".to_owned(),
+            false => route.chain.clone(),
+        };
+        let access = if route.public { "public" } else { "secured" };
+        rows.push([
+            route.method.to_owned(),
+            route.path.to_owned(),
+            route.handler.to_owned(),
+            access.to_owned(),
+            scopes,
+            chain,
+        ]);
+    }
+    let widths: Vec<usize> = (0..6)
         .map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
@@ -46,25 +82,5 @@ pub fn table() -> String {
             .collect();
         let _ = writeln!(out, "{}", line.join("  ").trim_end());
     }
-    out
-}
-
-/// `a -> b -> c` with each node's own scopes, branches in brackets.
-fn chain(info: &NodeInfo) -> String {
-    fn walk(node: &NodeInfo, out: &mut String) {
-        for (i, child) in node.children.iter().enumerate() {
-            out.push_str(if i == 0 { " -> " } else { ", " });
-            out.push_str(child.name);
-            if !child.own_scopes.is_empty() {
-                let _ = write!(out, "[{}]", child.own_scopes.join(" "));
-            }
-            walk(child, out);
-        }
-    }
-    let mut out = info.name.to_owned();
-    if !info.own_scopes.is_empty() {
-        let _ = write!(out, "[{}]", info.own_scopes.join(" "));
-    }
-    walk(info, &mut out);
     out
 }

@@ -43,7 +43,7 @@ fn asymmetric_algorithms_need_their_keys() {
 }
 
 #[test]
-fn routes_prints_the_static_graph() {
+fn routes_prints_the_security_surface() {
     let out = demo().arg("routes").output().expect("runs");
     assert!(out.status.success());
     let table = String::from_utf8_lossy(&out.stdout);
@@ -53,7 +53,14 @@ fn routes_prints_the_static_graph() {
         .collect();
     assert_eq!(
         rows[0],
-        ["METHOD", "PATH", "HANDLER", "SCOPES", "DEPENDENCIES"]
+        [
+            "METHOD",
+            "PATH",
+            "HANDLER",
+            "ACCESS",
+            "SCOPES",
+            "DEPENDENCIES"
+        ]
     );
     let row = |path: &str| {
         rows.iter()
@@ -62,19 +69,66 @@ fn routes_prints_the_static_graph() {
             .unwrap_or_default()
     };
     assert_eq!(
-        row("/users/me/items/")[..4],
-        ["GET", "/users/me/items/", "read_own_items", "[items,",][..4]
+        row("/users/me/items/")[..5],
+        [
+            "GET",
+            "/users/me/items/",
+            "read_own_items",
+            "secured",
+            "[items,"
+        ][..5]
+    );
+    assert_eq!(
+        row("/token")[..5],
+        ["POST", "/token", "login_for_access_token", "public", "-"]
     );
     assert!(
-        table.contains("read_own_items[items] -> get_current_active_user[me] -> get_current_user"),
+        table.contains("get_current_active_user[me] -> get_current_user -> VerifiedToken"),
         "{table}"
     );
+    assert_eq!(row("/users/me/")[4], "[me]");
+    assert_eq!(row("/status/")[4], "[]");
+}
+
+/// The security surface, kept in the repository: any change to a route's status, scopes or
+/// dependencies shows in review as a change to `tests/snapshots/security-surface.md`
+/// (rewritten by `UPDATE_SNAPSHOTS=1 cargo test -p demo-app --test cli`).
+#[test]
+fn the_security_surface_matches_its_snapshot() {
+    let out = demo()
+        .args(["routes", "--format", "md"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let surface = String::from_utf8(out.stdout).expect("UTF-8");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots/security-surface.md");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &surface).expect("writes the snapshot");
+    }
+    let kept = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
-        table.contains("read_system_status -> get_current_user"),
-        "{table}"
+        kept == surface,
+        "the security surface changed; review it, then run \
+         `UPDATE_SNAPSHOTS=1 cargo test -p demo-app --test cli`.\nnow:\n{surface}\nkept:\n{kept}"
     );
-    assert_eq!(row("/users/me/")[3], "[me]");
-    assert_eq!(row("/status/")[3], "[]");
+
+    let out = demo()
+        .args(["routes", "--format", "json"])
+        .output()
+        .expect("runs");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let routes = json.as_array().expect("an array");
+    assert_eq!(
+        routes.len(),
+        surface.lines().count() - 2,
+        "one object per row"
+    );
+    assert_eq!(
+        routes[2]["requirement"],
+        serde_json::json!([["items", "me"]])
+    );
+    assert_eq!(routes[0]["public"], true);
 }
 
 #[test]

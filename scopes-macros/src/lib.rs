@@ -1,5 +1,5 @@
-//! Procedural macros of `scopes`: `#[secured]`, `#[dependency]`, `required_scopes!` and
-//! `handler_info!`.
+//! Procedural macros of `scopes`: `#[secured]`, `#[public]`, `#[dependency]`,
+//! `required_scopes!` and `handler_info!`.
 //!
 //! Use them through `scopes-runtime`, which re-exports them with their documentation; the
 //! expansions name `::scopes_runtime` and do not work without it.
@@ -12,8 +12,8 @@
 //!    fallback that keeps the rest of the user's crate compiling quietly (one error per
 //!    mistake).
 //!
-//! `route` reads the actix-web route macros below `#[secured]`; `required` holds the
-//! function-like macros; `scope_token` is the runtime's scope grammar (a link to its file).
+//! `route` reads the actix-web route macros below `#[secured]`; `required` and `services`
+//! hold the function-like macros; `scope_token` is the runtime's scope grammar (a link to its file).
 #![forbid(unsafe_code)]
 #![deny(unreachable_pub)]
 
@@ -28,6 +28,7 @@ mod route;
 // token, which `cargo package` copies in as a file.
 #[allow(dead_code, unreachable_pub)]
 mod scope_token;
+mod services;
 mod validate;
 
 use proc_macro::TokenStream;
@@ -40,6 +41,12 @@ pub fn secured(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::attribute(NodeKind::Handler, args.into(), item.into()).into()
 }
 
+/// Marks an actix-web handler as open on purpose; see `scopes_runtime::public`.
+#[proc_macro_attribute]
+pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::attribute(NodeKind::Public, args.into(), item.into()).into()
+}
+
 /// Marks an async fn as a dependency; see `scopes_runtime::dependency`.
 #[proc_macro_attribute]
 pub fn dependency(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -50,6 +57,14 @@ pub fn dependency(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn required_scopes(input: TokenStream) -> TokenStream {
     required::required_scopes(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// An app's handlers, listed once; see `scopes_runtime::services`.
+#[proc_macro]
+pub fn services(input: TokenStream) -> TokenStream {
+    services::services(input.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

@@ -10,6 +10,8 @@ use crate::route::Route;
 pub(crate) enum NodeKind {
     /// `#[secured]` on an actix-web handler.
     Handler,
+    /// `#[public]` on an actix-web handler open on purpose.
+    Public,
     /// `#[dependency]` on an async fn.
     Dependency,
 }
@@ -19,8 +21,14 @@ impl NodeKind {
     pub(crate) fn attribute(self) -> &'static str {
         match self {
             Self::Handler => "#[secured]",
+            Self::Public => "#[public]",
             Self::Dependency => "#[dependency]",
         }
+    }
+
+    /// Whether the node is a handler, secured or public.
+    pub(crate) fn is_handler(self) -> bool {
+        matches!(self, Self::Handler | Self::Public)
     }
 }
 
@@ -53,6 +61,14 @@ pub(crate) struct Node {
 }
 
 impl Node {
+    /// Whether the node takes `SecurityScopes`, and so can check its path's scopes (the
+    /// runtime's `NodeInfo::checks_scopes`).
+    pub(crate) fn takes_scopes(&self) -> bool {
+        self.params
+            .iter()
+            .any(|param| matches!(param.kind, ParamKind::SecurityScopes))
+    }
+
     /// Whether the node takes an extractor that may read the request's extensions (the
     /// runtime's `NodeInfo::reads_extensions`; see [`ParamKind::Extractor`]).
     pub(crate) fn reads_extensions(&self) -> bool {

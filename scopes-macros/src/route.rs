@@ -20,10 +20,12 @@ const METHOD_MACROS: &[(&str, &str)] = &[
     ("patch", "PATCH"),
 ];
 
-/// One route: a method and a path literal.
+/// One route: a method, a path literal and the name of the resource the macro registers
+/// (its `name = ".."`, else the fn's name, as actix-web names it).
 pub(crate) struct Route {
     pub(crate) method: String,
     pub(crate) path: LitStr,
+    pub(crate) name: Option<String>,
 }
 
 /// Whether `attr` is one of actix-web's route macros (`get`, `route`, `routes`, ..).
@@ -66,10 +68,24 @@ pub(crate) fn routes(attrs: &[Attribute]) -> Vec<Route> {
         else {
             continue;
         };
+        let resource = args.iter().skip(1).find_map(|arg| match arg {
+            Expr::Assign(assign) => match (&*assign.left, &*assign.right) {
+                (
+                    Expr::Path(key),
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(value),
+                        ..
+                    }),
+                ) if key.path.is_ident("name") => Some(value.value()),
+                _ => None,
+            },
+            _ => None,
+        });
         if let Some((_, method)) = METHOD_MACROS.iter().find(|(m, _)| *m == name) {
             routes.push(Route {
                 method: (*method).to_owned(),
                 path: path.clone(),
+                name: resource,
             });
         } else if name == "route" {
             for arg in args.iter().skip(1) {
@@ -85,6 +101,7 @@ pub(crate) fn routes(attrs: &[Attribute]) -> Vec<Route> {
                     routes.push(Route {
                         method: m.value().to_uppercase(),
                         path: path.clone(),
+                        name: resource.clone(),
                     });
                 }
             }

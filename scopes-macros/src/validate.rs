@@ -28,6 +28,12 @@ impl Node {
         mut errors: Errors,
     ) -> Result<Node, (syn::Error, ItemFn)> {
         check_signature(kind, &func.sig, &mut errors);
+        if let (NodeKind::Public, Some(first)) = (kind, args.scopes.first()) {
+            errors.spanned(
+                first,
+                "a `#[public]` handler requires no scope: mark it `#[secured(scopes = [..])]` instead",
+            );
+        }
         let scopes = scopes(args.scopes, &mut errors);
         let params = func
             .sig
@@ -57,10 +63,13 @@ impl Node {
             );
         }
         let route_macro = route_attr.is_some();
-        if kind == NodeKind::Handler && matches!(func.sig.output, ReturnType::Default) {
+        if kind.is_handler() && matches!(func.sig.output, ReturnType::Default) {
             errors.spanned(
                 &func.sig.ident,
-                "a `#[secured]` handler needs a return type that implements `actix_web::Responder`",
+                format!(
+                    "a `{}` handler needs a return type that implements `actix_web::Responder`",
+                    kind.attribute()
+                ),
             );
         }
         let output = output(&func.sig.output, kind, &mut errors);

@@ -8,7 +8,7 @@ pub use crate::graph::{
     tree_len,
 };
 pub use crate::resolve::{
-    Dependency, ExtractParam, NotAnExtractor, Param, Resolution, Security, cached, store,
+    Checks, Dependency, ExtractParam, NotAnExtractor, Param, Resolution, Security, cached, store,
 };
 
 use actix_web::Error;

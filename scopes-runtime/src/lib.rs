@@ -17,8 +17,10 @@
 //!
 //! #[dependency]
 //! async fn current_user(scopes: SecurityScopes) -> Result<User, actix_web::Error> {
-//!     // A real app verifies a bearer token here and compares its scopes with
-//!     // `scopes.scopes()`: see `VerifiedToken`.
+//!     // A real app verifies a bearer token here (with the `oauth2` feature,
+//!     // `Security<Authorized>` does it all) and checks the scopes it grants.
+//!     let granted = ["me", "items"];
+//!     scopes.check(&granted).map_err(|_| actix_web::error::ErrorForbidden("scope"))?;
 //!     Ok(User { name: format!("needs [{}]", scopes.scope_str()) })
 //! }
 //!
@@ -47,8 +49,9 @@
 //!   per-request cache. It reads `graph`.
 //! - `oauth2` (feature `oauth2`, on by default): the bearer scheme, tokens, passwords, the
 //!   token endpoint and `AuthError`. It reads `resolve` and `graph`.
-//! - [`services`]: the app's secured handlers listed once ([`secured_services!`]), for
-//!   registration, route tables and the OpenAPI document; `openapi` (feature `openapi`, on by
+//! - [`services`]: the app's handlers, each `#[secured]` or `#[public]`, listed once
+//!   ([`services!`]), for registration, the fail-closed [`Gate`](services::Gate), route
+//!   tables, the security surface and the OpenAPI document; `openapi` (feature `openapi`, on by
 //!   default): the documented security of every operation, from the same `const`s the server
 //!   enforces; `testing` (feature `oauth2`): helpers for apps' tests.
 //!
@@ -110,8 +113,9 @@ pub mod __private;
 pub use graph::SecurityScopes;
 #[cfg(feature = "oauth2")]
 pub use oauth2::{
-    AuthError, BearerToken, ErrorStyle, JwtKeys, OAuth2PasswordBearer, OAuth2PasswordRequestForm,
-    OAuth2PasswordRequestFormStrict, PasswordHasher, TokenConfig, TokenResponse, VerifiedToken,
+    AuthError, Authorized, BearerToken, ErrorStyle, JwtKeys, OAuth2PasswordBearer,
+    OAuth2PasswordRequestForm, OAuth2PasswordRequestFormStrict, PasswordHasher, TokenConfig,
+    TokenResponse, VerifiedToken,
 };
 pub use resolve::{Dependency, Depends, Security};
 
@@ -124,8 +128,11 @@ pub use resolve::{Dependency, Depends, Security};
 /// use scopes_runtime::{dependency, secured, Security, SecurityScopes};
 ///
 /// #[dependency]
-/// async fn current_user(scopes: SecurityScopes) -> String {
-///     format!("required: {}", scopes.scope_str())
+/// async fn current_user(scopes: SecurityScopes) -> Result<String, actix_web::Error> {
+///     // What the app's authentication granted (with `oauth2`, take `Security<Authorized>`).
+///     let granted = ["items"];
+///     scopes.check(&granted).map_err(|_| actix_web::error::ErrorForbidden("scope"))?;
+///     Ok(format!("required: {}", scopes.scope_str()))
 /// }
 ///
 /// // Above a route macro:
@@ -167,6 +174,15 @@ pub use resolve::{Dependency, Depends, Security};
 ///   in order, for their checks; their values are discarded.
 /// - The first error (from a dependency or an extractor) becomes the response.
 /// - A dependency reached twice under the same scope union runs once per request.
+/// - **Scopes are enforced by construction.** The handler's body runs only once every scope
+///   its tree requires was checked, while its dependencies were resolved, by a successful
+///   [`SecurityScopes::check`] (which `require_scopes` and `Security<Authorized>` make) of
+///   a path holding it. A request that reaches the handler with one unchecked (a dependency
+///   that takes `SecurityScopes` and forgets the check) is refused with a 500 and logged at
+///   `error` as the server bug it is, never served. A tree that requires scopes where no
+///   dependency could check them (none takes `SecurityScopes`, none is `Authorized`) does
+///   not compile: "`handler` requires scopes, but no dependency in its tree can check them",
+///   on the handler's first scope.
 /// - The handler becomes a wrapper with one extractor (a hidden context: the request and its
 ///   body, taken at once) that runs the function you wrote, kept inside it unchanged (or,
 ///   when that cannot change what it means, just its body, which is less to compile).
@@ -185,6 +201,69 @@ pub use resolve::{Dependency, Depends, Security};
 /// async fn handler() -> &'static str { "ok" }
 /// ```
 pub use scopes_macros::secured;
+
+/// Marks an actix-web handler as open on purpose (`/token`, `/health`): a graph node like a
+/// `#[secured]` handler, that requires no scope.
+///
+/// Every handler an app lists in [`services!`] is `#[secured]` or `#[public]`, so that no
+/// route is public by accident: an unmarked handler in the list does not compile, and the
+/// list's [`Gate`](services::Gate) refuses requests to routes registered any other way.
+///
+/// # Examples
+/// ```
+/// use actix_web::{get, App};
+/// use scopes_runtime::{public, services, services::Services};
+///
+/// #[public]
+/// #[get("/health")]
+/// async fn health() -> &'static str {
+///     "ok"
+/// }
+///
+/// const SERVICES: Services = services![health];
+///
+/// let app = App::new().wrap(SERVICES.gate()).service(SERVICES);
+/// # drop(app);
+/// ```
+///
+/// # Grammar
+/// ```text
+/// #[public]
+/// #[public( dependencies = [ path, .. ] )]
+/// ```
+///
+/// # Semantics
+/// - As `#[secured]` (parameters, dependencies, placement above the route macro), without
+///   `scopes`: a scope on a `#[public]` handler is an error on that scope.
+/// - Its dependencies may read the request, a database, even an optional token, but its tree
+///   requires no scope: one that does is a compile error ("`health` is `#[public]`, but its
+///   dependencies require scopes: mark it `#[secured]`").
+/// - It is documented without `security` in the OpenAPI document, and listed as public by
+///   the route table and the security export.
+///
+/// ```compile_fail
+/// use scopes_runtime::public;
+///
+/// // error: a `#[public]` handler requires no scope
+/// #[public(scopes = ["items"])]
+/// async fn handler() -> &'static str { "ok" }
+/// ```
+pub use scopes_macros::public;
+
+/// The app's handlers (each `#[secured]` or `#[public]`, under an actix-web route macro),
+/// listed once: a [`Services`](services::Services) that registers every one of them as a service and lists their
+/// descriptions and required scopes for route tables, the OpenAPI document and the
+/// [`Gate`](services::Gate). A handler marked neither way does not compile ("`h` is neither a `#[secured]`
+/// nor a `#[public]` handler", on its name).
+///
+/// # Examples
+/// See [`Services`](services::Services).
+///
+/// # Grammar
+/// ```text
+/// services![ path::to::handler, .. ]
+/// ```
+pub use scopes_macros::services;
 
 /// Marks an async fn as a dependency, usable as `Security<f>`, `Depends<f>` or in
 /// `dependencies = [f]`, like FastAPI's `Security(f, scopes=[..])`.
@@ -264,10 +343,12 @@ pub use scopes_macros::dependency;
 ///
 /// # Examples
 /// ```
-/// use scopes_runtime::{dependency, required_scopes, secured, Security};
+/// use scopes_runtime::{dependency, required_scopes, secured, Security, SecurityScopes};
 ///
 /// #[dependency(scopes = ["me"])]
-/// async fn me() {}
+/// async fn me(scopes: SecurityScopes) -> Result<(), actix_web::Error> {
+///     scopes.check(&["me", "items"]).map_err(|_| actix_web::error::ErrorForbidden("scope"))
+/// }
 ///
 /// #[secured(scopes = ["items"])]
 /// async fn read_own_items(_me: Security<me>) -> &'static str { "[]" }
@@ -293,9 +374,14 @@ pub use scopes_macros::required_scopes;
 /// # Examples
 /// ```
 /// use actix_web::get;
-/// use scopes_runtime::{graph::NodeInfo, handler_info, secured};
+/// use scopes_runtime::{dependency, graph::NodeInfo, handler_info, secured, SecurityScopes};
 ///
-/// #[secured(scopes = ["items"])]
+/// #[dependency]
+/// async fn authorize(scopes: SecurityScopes) -> Result<(), actix_web::Error> {
+///     scopes.check(&["items"]).map_err(|_| actix_web::error::ErrorForbidden("scope"))
+/// }
+///
+/// #[secured(scopes = ["items"], dependencies = [authorize])]
 /// #[get("/items/")]
 /// async fn read_items() -> &'static str { "[]" }
 ///

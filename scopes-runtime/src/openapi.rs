@@ -10,13 +10,13 @@
 //! ```
 //! use actix_web::get;
 //! use scopes_runtime::openapi::SecuredRoutes;
-//! use scopes_runtime::{secured, OAuth2PasswordBearer};
+//! use scopes_runtime::{secured, Authorized, OAuth2PasswordBearer};
 //! use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem, PathsBuilder};
 //! use utoipa::openapi::OpenApiBuilder;
 //!
 //! const OAUTH2: OAuth2PasswordBearer = OAuth2PasswordBearer::new("token", &[("items", "Read items.")]);
 //!
-//! #[secured(scopes = ["items"])]
+//! #[secured(scopes = ["items"], dependencies = [Authorized])]
 //! #[get("/items/")]
 //! async fn read_items() -> &'static str { "[]" }
 //!
@@ -45,8 +45,9 @@ use utoipa::openapi::security::{
     Flow, OAuth2, Password, Scopes, SecurityRequirement, SecurityScheme,
 };
 
-use crate::graph::{Handler, NodeInfo, Route};
+use crate::graph::{Handler, NodeInfo, NodeKind, Route};
 use crate::oauth2::OAuth2PasswordBearer;
+use crate::services::Services;
 
 /// The secured routes of an app, to document in an OpenAPI document.
 #[derive(Debug, Clone)]
@@ -86,6 +87,17 @@ impl SecuredRoutes {
         self.node(H::INFO, H::REQUIRED_SCOPES)
     }
 
+    /// Adds the routes of every handler of the app's one list ([`services!`]): the
+    /// `#[secured]` ones with their security, the `#[public]` ones without.
+    ///
+    /// [`services!`]: crate::services!
+    #[must_use]
+    pub fn services(self, services: &Services) -> Self {
+        services.handlers().iter().fold(self, |routes, handler| {
+            routes.node(handler.info, handler.required_scopes)
+        })
+    }
+
     /// Adds the routes of a handler given by its description and required scopes
     /// (`handler_info!(h)`, `required_scopes!(h)`), for apps that keep them in one table.
     #[must_use]
@@ -99,7 +111,12 @@ impl SecuredRoutes {
     /// Adds a route registered by hand (`web::resource(path).route(web::get().to(h))`).
     #[must_use]
     pub fn route<H: Handler>(self, method: &'static str, path: &'static str) -> Self {
-        self.push(Route { method, path }, H::INFO, H::REQUIRED_SCOPES)
+        let route = Route {
+            method,
+            path,
+            resource: "",
+        };
+        self.push(route, H::INFO, H::REQUIRED_SCOPES)
     }
 
     fn push(
@@ -132,7 +149,7 @@ impl SecuredRoutes {
     }
 
     /// Adds the security scheme to `doc`, and to every registered operation found in `doc`
-    /// its security requirement. Returns the routes that `doc` does not document.
+    /// its security requirement. Returns the secured routes that `doc` does not document.
     pub fn apply(&self, doc: &mut OpenApi) -> Vec<SecuredRoute> {
         doc.components
             .get_or_insert_with(Default::default)
@@ -145,6 +162,9 @@ impl SecuredRoutes {
                 .get_mut(&openapi_path(route.path))
                 .and_then(|item| operation_mut(item, route.method));
             match operation {
+                // Open on purpose: documented without security, as FastAPI does (or, like
+                // FastAPI's `/docs`, not documented at all).
+                _ if route.handler.kind == NodeKind::Public => {}
                 Some(operation) => {
                     operation.security = Some(vec![SecurityRequirement::new(
                         self.scheme_name,

@@ -12,7 +12,13 @@ async fn verify_key(
     scopes: SecurityScopes,
 ) -> Result<&'static str, actix_web::Error> {
     match req.headers().get("x-key") {
-        Some(key) if key == "fake-super-secret-key" => Ok(scopes.scope_str()),
+        Some(key) if key == "fake-super-secret-key" => {
+            // The key grants both scopes of the path.
+            scopes
+                .check(&["items", "keys"])
+                .map_err(|missing| actix_web::error::ErrorForbidden(missing.join(" ")))?;
+            Ok(scopes.scope_str())
+        }
         _ => Err(actix_web::error::ErrorBadRequest("X-Key header invalid")),
     }
 }

@@ -42,7 +42,7 @@ async fn named(who: web::Query<Who>) -> Result<String, Denied> {
     }
 }
 
-#[dependency(scopes = ["greet"])]
+#[dependency]
 async fn greeting(name: Security<named>) -> String {
     format!("hello {}", *name)
 }

@@ -4,7 +4,7 @@
 
 use actix_web::{HttpResponse, Responder, get, post};
 use scopes_runtime::openapi::SecuredRoutes;
-use scopes_runtime::{OAuth2PasswordBearer, Security, dependency, secured};
+use scopes_runtime::{Authorized, OAuth2PasswordBearer, Security, dependency, secured};
 use serde_json::{Value, json};
 use utoipa::OpenApi;
 
@@ -18,8 +18,8 @@ const OAUTH2: OAuth2PasswordBearer = OAuth2PasswordBearer::new(
 );
 
 #[dependency(scopes = ["me"])]
-async fn current_user() -> String {
-    "johndoe".to_owned()
+async fn current_user(token: Security<Authorized>) -> String {
+    token.sub().to_owned()
 }
 
 /// Documented with utoipa as users already do; `#[secured]` goes on top.

@@ -13,10 +13,16 @@ use scopes_runtime::{Depends, Security, SecurityScopes, dependency, secured};
 struct Runs(Rc<Cell<u32>>);
 
 #[dependency]
-async fn counted(runs: web::ReqData<Runs>, scopes: SecurityScopes) -> (u32, &'static str) {
+async fn counted(
+    runs: web::ReqData<Runs>,
+    scopes: SecurityScopes,
+) -> Result<(u32, &'static str), actix_web::Error> {
     let n = runs.0.get() + 1;
     runs.0.set(n);
-    (n, scopes.scope_str())
+    scopes
+        .check(&["me"])
+        .map_err(|missing| actix_web::error::ErrorForbidden(missing.join(" ")))?;
+    Ok((n, scopes.scope_str()))
 }
 
 #[dependency]

@@ -11,12 +11,16 @@ struct Seen {
     scope_str: &'static str,
 }
 
+/// Grants every scope these handlers use, as a token would, and checks the path's.
 #[dependency]
-async fn get_current_user(security_scopes: SecurityScopes) -> Seen {
-    Seen {
+async fn get_current_user(security_scopes: SecurityScopes) -> Result<Seen, actix_web::Error> {
+    security_scopes
+        .check(&["me", "items", "admin"])
+        .map_err(|missing| actix_web::error::ErrorForbidden(missing.join(" ")))?;
+    Ok(Seen {
         scopes: security_scopes.scopes().to_vec(),
         scope_str: security_scopes.scope_str(),
-    }
+    })
 }
 
 #[dependency(scopes = ["me"])]
@@ -104,9 +108,14 @@ async fn same_dependency_sees_the_union_of_each_path() {
 
 // A tree with branches: `leaf` under two parents, each with scopes of its own, next to a
 // sibling that adds none.
+/// Checks its path's union: under `left` and under `right` together, every scope of the
+/// tree.
 #[dependency(scopes = ["x"])]
-async fn leaf(scopes: SecurityScopes) -> &'static str {
-    scopes.scope_str()
+async fn leaf(scopes: SecurityScopes) -> Result<&'static str, actix_web::Error> {
+    scopes
+        .check(&["h", "l", "r", "x"])
+        .map_err(|missing| actix_web::error::ErrorForbidden(missing.join(" ")))?;
+    Ok(scopes.scope_str())
 }
 
 #[dependency(scopes = ["l", "x"])]

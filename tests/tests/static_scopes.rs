@@ -5,7 +5,12 @@ use actix_web::{App, HttpResponse, Responder, get, test};
 use scopes_runtime::{Security, SecurityScopes, dependency, secured, testing};
 
 #[dependency(scopes = ["me"])]
-async fn where_are_my_scopes(scopes: SecurityScopes) -> (usize, usize, usize) {
+async fn where_are_my_scopes(
+    scopes: SecurityScopes,
+) -> Result<(usize, usize, usize), actix_web::Error> {
+    scopes
+        .check(&["items", "me"])
+        .map_err(|missing| actix_web::error::ErrorForbidden(missing.join(" ")))?;
     let mut seen = (0, 0);
     let info = allocation_counter::measure(|| {
         let again = std::hint::black_box(scopes);
@@ -14,7 +19,7 @@ async fn where_are_my_scopes(scopes: SecurityScopes) -> (usize, usize, usize) {
             again.scope_str().as_ptr() as usize,
         );
     });
-    (seen.0, seen.1, info.count_total as usize)
+    Ok((seen.0, seen.1, info.count_total as usize))
 }
 
 #[secured(scopes = ["items"])]

@@ -526,6 +526,7 @@ async fn second(
     scopes: SecurityScopes,
 ) -> Result<usize, scopes_runtime::AuthError> {
     let token = VerifiedToken::authenticate(&req, scopes)?;
+    token.require_scopes(scopes)?;
     Ok(at(&token))
 }
 
@@ -568,8 +569,12 @@ fn at(token: &VerifiedToken) -> usize {
 }
 
 #[dependency]
-async fn graph_reader(token: Security<VerifiedToken>) -> usize {
-    at(&token)
+async fn graph_reader(
+    scopes: SecurityScopes,
+    token: Security<VerifiedToken>,
+) -> Result<usize, scopes_runtime::AuthError> {
+    token.require_scopes(scopes)?;
+    Ok(at(&token))
 }
 
 #[dependency(scopes = ["me"])]
@@ -578,9 +583,13 @@ async fn me_reader(token: Security<VerifiedToken>) -> usize {
 }
 
 #[dependency(scopes = ["items"])]
-async fn items_reader(scopes: SecurityScopes, token: Security<VerifiedToken>) -> usize {
+async fn items_reader(
+    scopes: SecurityScopes,
+    token: Security<VerifiedToken>,
+) -> Result<usize, scopes_runtime::AuthError> {
     assert_eq!(scopes.scopes(), ["me", "items"]);
-    at(&token)
+    token.require_scopes(scopes)?;
+    Ok(at(&token))
 }
 
 /// Only graph readers, one of them: nothing to share.
@@ -714,7 +723,7 @@ async fn the_token_as_a_graph_node() {
         atest::call_and_read_body_json(&app, get("/graph", &["items"])).await;
     assert_eq!(body, json!([true, 7]));
     for uri in ["/graph/unions", "/graph/extractor"] {
-        let same: bool = atest::call_and_read_body_json(&app, get(uri, &[])).await;
+        let same: bool = atest::call_and_read_body_json(&app, get(uri, &["me", "items"])).await;
         assert!(
             same,
             "{uri}: every reader shares the claims of one verification"

@@ -20,7 +20,7 @@ use crate::validate::is_result;
 pub(super) fn expand(kind: NodeKind, func: &ItemFn) -> TokenStream {
     match kind {
         NodeKind::Dependency => dependency(func),
-        NodeKind::Handler => handler(func),
+        NodeKind::Handler | NodeKind::Public => handler(func, kind),
     }
 }
 
@@ -69,7 +69,7 @@ fn dependency(func: &ItemFn) -> TokenStream {
 /// The wrapper's signature (what a route macro below expects), with its attributes and the
 /// user's fn inside it (still checked, never called), the marker when no route macro makes
 /// one, an empty `Node` and a `Handler`.
-fn handler(func: &ItemFn) -> TokenStream {
+fn handler(func: &ItemFn, kind: NodeKind) -> TokenStream {
     let p = private();
     // Only lint attributes on the inner fn: the others (route macros, `#[utoipa::path]`,
     // docs) are the wrapper's, and would otherwise expand, and report, twice.
@@ -80,7 +80,7 @@ fn handler(func: &ItemFn) -> TokenStream {
         _ => quote!(#p::actix_web::HttpResponse),
     };
     let marker = (!attrs.iter().any(route::is_route_macro)).then(|| marker(func));
-    let node = node_impl(func, NodeKind::Handler);
+    let node = node_impl(func, kind);
     quote! {
         #(#attrs)*
         #vis async fn #name(
@@ -112,6 +112,7 @@ fn node_impl(func: &ItemFn, kind: NodeKind) -> TokenStream {
         decorator_count: 0,
         routes: &route::routes(&func.attrs),
         reads_extensions: false,
+        checks_scopes: false,
         broken: true,
     }
     .node_impl(&quote!(#marker))

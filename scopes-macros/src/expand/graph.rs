@@ -30,6 +30,7 @@ pub(super) fn node_impl(node: &Node, marker: &TokenStream) -> TokenStream {
         decorator_count: node.decorators.len(),
         routes: &node.routes,
         reads_extensions: node.reads_extensions(),
+        checks_scopes: node.takes_scopes(),
         broken: false,
     };
     info.node_impl(marker)
@@ -51,6 +52,8 @@ pub(super) struct NodeInfo<'a> {
     pub(super) routes: &'a [Route],
     /// Whether the node takes an extractor that may read the request's extensions.
     pub(super) reads_extensions: bool,
+    /// Whether the node takes `SecurityScopes`.
+    pub(super) checks_scopes: bool,
     /// Whether this is the fallback's stand-in for a node the macro refused.
     pub(super) broken: bool,
 }
@@ -63,17 +66,21 @@ impl NodeInfo<'_> {
         let name = name.trim_start_matches("r#");
         let kind = match self.kind {
             NodeKind::Handler => quote!(Handler),
+            NodeKind::Public => quote!(Public),
             NodeKind::Dependency => quote!(Dependency),
         };
+        let fn_name = self.ident.to_string();
         let routes = self.routes.iter().map(|route| {
             let (method, path) = (&route.method, &route.path);
-            quote!(#p::Route { method: #method, path: #path })
+            let resource = route.name.as_deref().unwrap_or(&fn_name);
+            quote!(#p::Route { method: #method, path: #path, resource: #resource })
         });
         let Self {
             own_scopes,
             children,
             decorator_count,
             reads_extensions,
+            checks_scopes,
             ..
         } = self;
         let broken = self.broken.then(|| quote!(.broken()));
@@ -88,6 +95,7 @@ impl NodeInfo<'_> {
                     #decorator_count,
                     &[#(#routes),*],
                     #reads_extensions,
+                    #checks_scopes,
                 )#broken;
             }
         }
@@ -107,8 +115,10 @@ pub(super) fn marker(func: &ItemFn) -> TokenStream {
 
 /// Statements resolving the node's decorator dependencies and parameters at
 /// `__scopes_path` (the path to the node `marker`), and the names of the parameters'
-/// values, in order.
+/// values, in order. For a handler, each dependency's resolution records the scope checks
+/// made in it in `__scopes_checks` (the runtime's `Checks`).
 pub(super) fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>, Vec<syn::Ident>) {
+    let records = node.kind.is_handler();
     let p = private();
     // The children, in `NodeInfo::children` order: decorators, then dependency parameters.
     let mut child = 0usize;
@@ -123,10 +133,13 @@ pub(super) fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>
             quote!(const { #p::child_offset(<#marker as #p::Node>::INFO, #index) })
         };
         let path = quote!(#p::GraphPath::child(__scopes_path, #offset));
-        quote_spanned! {dep.span()=>
-            <#dep as #p::Dependency>::resolve(
-                #path, __scopes_cx,
-            ).await?
+        let future = quote_spanned! {dep.span()=>
+            <#dep as #p::Dependency>::resolve(#path, __scopes_cx)
+        };
+        if records {
+            quote_spanned!(dep.span()=> #p::Checks::during(&__scopes_checks, #future).await?)
+        } else {
+            quote_spanned!(dep.span()=> #future.await?)
         }
     };
     let mut stmts = Vec::new();

@@ -2,12 +2,12 @@
 //! parameters, then runs the user's code; its `Node` and `Handler` impls.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 
 use super::graph::{marker, node_impl, resolution};
 use super::inline::{can_inline, inner_fn, is_lint};
 use super::private;
-use crate::model::Node;
+use crate::model::{Node, NodeKind};
 
 /// A `#[secured]` handler: a wrapper of the same name, whose one argument is the runtime's
 /// `Resolution` (the request and its body, extracted at once), resolves the parameters in order
@@ -62,6 +62,36 @@ pub(super) fn expand(node: &Node) -> TokenStream {
             ::core::result::Result::Ok(#name(#(#args),*).await)
         }
     };
+    // A tree that requires scopes where no dependency could check them (none takes
+    // `SecurityScopes`, none is `Authorized`): refused here, on the handler's first scope
+    // (or its name), rather than by every request.
+    let span = node
+        .scopes
+        .first()
+        .map_or_else(|| name.span(), |scope| scope.lit.span());
+    let checkable = quote_spanned! {span=>
+        const _: () = ::core::assert!(
+            <#name as #p::Handler>::BROKEN || <#name as #p::Handler>::CHECKABLE,
+            ::core::concat!(
+                "`", ::core::stringify!(#name), "` requires scopes, but no dependency in its ",
+                "tree can check them: take `Security<scopes_runtime::Authorized>` (it checks them), ",
+                "or `SecurityScopes` in a dependency that passes them to `require_scopes`",
+            ),
+        );
+    };
+    // A `#[public]` handler whose dependencies require scopes would be documented as open
+    // and refuse everyone without them.
+    let open = (node.kind == NodeKind::Public).then(|| {
+        quote_spanned! {name.span()=>
+            const _: () = ::core::assert!(
+                <#name as #p::Handler>::BROKEN || <#name as #p::Handler>::REQUIRED_SCOPES.is_empty(),
+                ::core::concat!(
+                    "`", ::core::stringify!(#name), "` is `#[public]`, but its dependencies ",
+                    "require scopes: mark it `#[secured]`",
+                ),
+            );
+        }
+    });
     let placement = (!node.route_macro).then(|| {
         quote! {
             const _: () = #p::assert_secured_fn(&self::#name);
@@ -75,7 +105,10 @@ pub(super) fn expand(node: &Node) -> TokenStream {
         ) -> ::core::result::Result<#responder, #p::actix_web::Error> {
             let __scopes_path = <#name as #p::Handler>::ROOT;
             let __scopes_cx = &mut __scopes_cx;
+            let __scopes_checks = #p::Checks::new();
             #(#stmts)*
+            // The body runs only once every required scope was checked.
+            #p::Checks::verify::<#name>(&__scopes_checks)?;
             #call
         }
 
@@ -91,5 +124,9 @@ pub(super) fn expand(node: &Node) -> TokenStream {
         }
 
         #placement
+
+        #checkable
+
+        #open
     }
 }

@@ -44,7 +44,7 @@ pub(crate) fn attribute(kind: NodeKind, args: TokenStream, item: TokenStream) ->
     let args = attr::parse(args, &mut errors);
     let expanded = match Node::from_fn(kind, args, func, errors) {
         Ok(node) => match kind {
-            NodeKind::Handler => handler::expand(&node),
+            NodeKind::Handler | NodeKind::Public => handler::expand(&node),
             NodeKind::Dependency => dependency::expand(&node),
         },
         Err((error, func)) => {

@@ -13,11 +13,13 @@
 //!
 //! ```
 //! use scopes_runtime::graph::{Handler, NodeInfo};
-//! use scopes_runtime::{dependency, handler_info, secured, Security};
+//! use scopes_runtime::{dependency, handler_info, secured, Security, SecurityScopes};
 //!
 //! #[dependency(scopes = ["me"])]
-//! async fn current_user() -> String {
-//!     "johndoe".to_owned()
+//! async fn current_user(scopes: SecurityScopes) -> Result<String, actix_web::Error> {
+//!     // The app's own authentication grants `me` and `items`.
+//!     scopes.check(&["me", "items"]).map_err(|_| actix_web::error::ErrorForbidden("scope"))?;
+//!     Ok("johndoe".to_owned())
 //! }
 //!
 //! #[secured(scopes = ["items"])]
@@ -77,6 +79,9 @@ pub struct NodeInfo {
     /// the graph keeps for its one reader must then be put there too): any but actix-web's
     /// `Data`, `Path`, `Query`, `Json` and `Form`.
     pub reads_extensions: bool,
+    /// Whether the node can check the scopes of its path: it takes [`SecurityScopes`] (to
+    /// hand to `require_scopes`), or it is the runtime's `Authorized`, which checks them.
+    pub checks_scopes: bool,
     /// Whether the macro found the node's attribute or signature invalid and emitted a
     /// stand-in (the crate does not compile): checks on its tree then stay quiet.
     broken: bool,
@@ -95,6 +100,7 @@ impl NodeInfo {
         decorator_count: usize,
         routes: &'static [Route],
         reads_extensions: bool,
+        checks_scopes: bool,
     ) -> Self {
         Self {
             name,
@@ -105,6 +111,7 @@ impl NodeInfo {
             decorator_count,
             routes,
             reads_extensions,
+            checks_scopes,
             broken: false,
         }
     }
@@ -116,6 +123,21 @@ impl NodeInfo {
             broken: true,
             ..self
         }
+    }
+
+    /// Whether some node below this one can check the scopes of its path
+    /// ([`NodeInfo::checks_scopes`]).
+    #[doc(hidden)]
+    pub const fn below_checks_scopes(&self) -> bool {
+        let mut c = 0;
+        while c < self.children.len() {
+            let child = self.children[c];
+            if child.checks_scopes || child.below_checks_scopes() {
+                return true;
+            }
+            c += 1;
+        }
+        false
     }
 
     /// Whether some node of the tree under this one (this one included) is a stand-in.
@@ -140,6 +162,8 @@ impl NodeInfo {
 pub enum NodeKind {
     /// A handler, marked `#[secured]`.
     Handler,
+    /// A handler open on purpose, marked `#[public]`.
+    Public,
     /// A dependency, marked `#[dependency]`.
     Dependency,
 }
@@ -151,6 +175,9 @@ pub struct Route {
     pub method: &'static str,
     /// The path pattern, e.g. `/users/{id}/`.
     pub path: &'static str,
+    /// The name of the resource the route macro registers (its `name = ".."`, else the
+    /// handler's name), as actix-web's `ResourceMap` knows it.
+    pub resource: &'static str,
 }
 
 /// A node of the dependency graph: a `#[secured]` handler or a `#[dependency]`.
@@ -161,11 +188,12 @@ pub trait Node: 'static {
     const INFO: &'static NodeInfo;
 }
 
-/// A `#[secured]` handler's node, with what the compiler derives from its whole tree.
+/// A `#[secured]` or `#[public]` handler's node, with what the compiler derives from its
+/// whole tree.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a `#[secured]` handler",
-    label = "not marked `#[secured]`",
-    note = "put `#[secured]` (above any route macro) on the handler"
+    message = "`{Self}` is neither a `#[secured]` nor a `#[public]` handler",
+    label = "not marked `#[secured]` or `#[public]`",
+    note = "put `#[secured]` (or `#[public]`, for a route open on purpose) above the route macro"
 )]
 pub trait Handler: Node {
     /// Every scope required anywhere in the handler's tree, handler first, depth first, no
@@ -177,6 +205,19 @@ pub trait Handler: Node {
     /// Whether the tree holds a stand-in for a node the macros refused (see
     /// [`assert_required_scopes!`](crate::assert_required_scopes)).
     const BROKEN: bool = Self::INFO.tree_is_broken();
+    /// Whether the handler is open on purpose (`#[public]`); its tree then requires no scope.
+    const PUBLIC: bool = matches!(Self::INFO.kind, NodeKind::Public);
+    #[doc(hidden)]
+    /// Whether the handler may be compiled as far as checking goes: it requires no scope,
+    /// or some dependency of its tree can check them (see `#[secured]`).
+    const CHECKABLE: bool = Self::REQUIRED.is_empty() || Self::INFO.below_checks_scopes();
+    #[doc(hidden)]
+    /// The bits of [`Self::REQUIRED_SCOPES`] that a request must have checked before the
+    /// handler's body runs: all of them.
+    const REQUIRED_MASK: u32 = match Self::REQUIRED.len() {
+        32 => u32::MAX,
+        len => (1 << len) - 1,
+    };
     #[doc(hidden)]
     /// [`Self::REQUIRED_SCOPES`] as the set the compiler builds.
     const REQUIRED: &'static ScopeSet = &tree_union(Self::INFO, ScopeSet::EMPTY);
@@ -193,11 +234,12 @@ pub trait Handler: Node {
 ///
 /// # Examples
 /// ```
-/// use scopes_runtime::{assert_required_scopes, dependency, secured, Security};
+/// use scopes_runtime::{assert_required_scopes, dependency, secured, Security, SecurityScopes};
 ///
 /// #[dependency(scopes = ["me"])]
-/// async fn current_user() -> String {
-///     "johndoe".to_owned()
+/// async fn current_user(scopes: SecurityScopes) -> Result<String, actix_web::Error> {
+///     scopes.check(&["me", "items"]).map_err(|_| actix_web::error::ErrorForbidden("scope"))?;
+///     Ok("johndoe".to_owned())
 /// }
 ///
 /// #[secured(scopes = ["items"])]
@@ -213,8 +255,12 @@ pub trait Handler: Node {
 /// "the required scopes of `read_own_items` are not [..]"):
 ///
 /// ```compile_fail
-/// # use scopes_runtime::{assert_required_scopes, secured};
-/// #[secured(scopes = ["items"])]
+/// # use scopes_runtime::{assert_required_scopes, dependency, secured, SecurityScopes};
+/// # #[dependency]
+/// # async fn authorize(scopes: SecurityScopes) -> Result<(), actix_web::Error> {
+/// #     scopes.check(&["items"]).map_err(|_| actix_web::error::ErrorForbidden("scope"))
+/// # }
+/// #[secured(scopes = ["items"], dependencies = [authorize])]
 /// async fn read_items() -> &'static str { "[]" }
 ///
 /// assert_required_scopes!(read_items, ["items", "me"]);

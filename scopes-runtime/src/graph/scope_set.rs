@@ -85,15 +85,20 @@ impl ScopeSet {
 
     /// Whether `scope` is a member.
     pub const fn contains(&self, scope: &str) -> bool {
+        self.position(scope).is_some()
+    }
+
+    /// Where `scope` is in the set, if it is a member.
+    pub(crate) const fn position(&self, scope: &str) -> Option<usize> {
         let scope = scope.as_bytes();
         let mut i = 0;
         while i < self.len {
             if bytes_eq!(self.items[i].as_bytes(), scope) {
-                return true;
+                return Some(i);
             }
             i += 1;
         }
-        false
+        None
     }
 
     /// The number of scopes.

@@ -18,10 +18,13 @@ use core::fmt;
 ///     scopes.scope_str()
 /// }
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub struct SecurityScopes {
     scopes: &'static [&'static str],
     scope_str: &'static str,
+    /// Which of the handler's required scopes these are, one bit each (bit `i`: the `i`-th
+    /// of `Handler::REQUIRED_SCOPES`): what a successful check of them records.
+    mask: u32,
 }
 
 impl SecurityScopes {
@@ -29,7 +32,22 @@ impl SecurityScopes {
     pub(crate) const NONE: Self = Self::new(&[], "");
 
     pub(crate) const fn new(scopes: &'static [&'static str], scope_str: &'static str) -> Self {
-        Self { scopes, scope_str }
+        Self {
+            scopes,
+            scope_str,
+            mask: 0,
+        }
+    }
+
+    /// The same scopes, as the bits `mask` of their handler's required scopes.
+    pub(crate) const fn with_mask(self, mask: u32) -> Self {
+        Self { mask, ..self }
+    }
+
+    /// Which of the handler's required scopes these are (what a successful check records).
+    #[cfg_attr(not(feature = "oauth2"), allow(dead_code))]
+    pub(crate) const fn mask(&self) -> u32 {
+        self.mask
     }
 
     /// The scopes, in order (FastAPI's `security_scopes.scopes`).
@@ -64,6 +82,15 @@ impl SecurityScopes {
         self.missing(granted).next().is_none()
     }
 }
+
+/// Equal when they hold the same scopes in the same order.
+impl PartialEq for SecurityScopes {
+    fn eq(&self, other: &Self) -> bool {
+        self.scopes == other.scopes
+    }
+}
+
+impl Eq for SecurityScopes {}
 
 impl fmt::Debug for SecurityScopes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

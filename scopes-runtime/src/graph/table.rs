@@ -11,6 +11,9 @@ use core::marker::PhantomData;
 use super::scope_set::{ScopeSet, ScopeStr, str_eq};
 use super::{Node, NodeInfo, SecurityScopes};
 
+// A row's `mask` has a bit for each scope of its tree's union.
+const _: () = assert!(super::scope_set::MAX_SCOPES <= u32::BITS as usize);
+
 /// How many nodes one handler's dependency tree may have (each path counted separately).
 pub const MAX_TREE_NODES: usize = 256;
 
@@ -81,12 +84,15 @@ struct Table<const N: usize> {
     reads_extensions: bool,
 }
 
-/// The row of one path: the scope union, its space-joined form, the node's identity and
-/// the row of its parent.
+/// The row of one path: the scope union, its space-joined form, which of the tree's
+/// scopes it holds, the node's identity and the row of its parent.
 #[derive(Debug, Clone, Copy)]
 struct Row {
     set: ScopeSet,
     joined: ScopeStr,
+    /// Bit `i`: the row holds the `i`-th scope of the whole tree's union (the handler's
+    /// required scopes, in their order).
+    mask: u32,
     node: &'static str,
     reads_extensions: bool,
     parent: usize,
@@ -96,13 +102,15 @@ impl Row {
     const EMPTY: Self = Self {
         set: ScopeSet::EMPTY,
         joined: ScopeSet::EMPTY.join(),
+        mask: 0,
         node: "",
         reads_extensions: false,
         parent: 0,
     };
 
-    /// Appends `scope` to the set and to its joined form, unless the set holds it already.
-    const fn push(&mut self, scope: &'static str) {
+    /// Appends `scope` to the set and to its joined form, unless the set holds it already;
+    /// `tree` is the union of the rows so far, which it joins too.
+    const fn push(&mut self, scope: &'static str, tree: &mut ScopeSet) {
         if self.set.contains(scope) {
             return;
         }
@@ -111,13 +119,24 @@ impl Row {
         }
         self.set.insert_new(scope);
         self.joined.push_str(scope);
+        let bit = match tree.position(scope) {
+            Some(bit) => bit,
+            None => {
+                tree.insert_new(scope);
+                tree.len() - 1
+            }
+        };
+        self.mask |= 1 << bit;
     }
 }
 
 /// The table of the tree under `node`.
 const fn table<const N: usize>(node: &NodeInfo) -> Table<N> {
     let mut rows = [Row::EMPTY; N];
-    let filled = fill(node, 0, &mut rows, 0);
+    // Filled in preorder, the union of the rows is the tree's union: the handler's required
+    // scopes, in their order.
+    let mut tree = ScopeSet::EMPTY;
+    let filled = fill(node, 0, &mut rows, 0, &mut tree);
     assert!(filled == N, "scopes: a scope table of the wrong length");
     let mut repeated = false;
     let mut reads_extensions = false;
@@ -142,9 +161,15 @@ const fn table<const N: usize>(node: &NodeInfo) -> Table<N> {
     }
 }
 
-/// Fills the rows of the subtree of `node` from row `at`, below the row `parent`; returns
-/// the row after it.
-const fn fill(node: &NodeInfo, parent: usize, rows: &mut [Row], at: usize) -> usize {
+/// Fills the rows of the subtree of `node` from row `at`, below the row `parent`, adding
+/// their scopes to `tree`; returns the row after it.
+const fn fill(
+    node: &NodeInfo,
+    parent: usize,
+    rows: &mut [Row],
+    at: usize,
+    tree: &mut ScopeSet,
+) -> usize {
     // The parent's union, and its joined form, extended by this node's own scopes (built in
     // place: a row is large, and copies cost the evaluator). A root's parent is its own row,
     // empty so far.
@@ -158,14 +183,14 @@ const fn fill(node: &NodeInfo, parent: usize, rows: &mut [Row], at: usize) -> us
     let own = node.own_scopes.len();
     let mut i = 0;
     while i < own {
-        row.push(node.own_scopes[i]);
+        row.push(node.own_scopes[i], tree);
         i += 1;
     }
     let mut next = at + 1;
     let children = node.children.len();
     let mut c = 0;
     while c < children {
-        next = fill(node.children[c], at, rows, next);
+        next = fill(node.children[c], at, rows, next, tree);
         c += 1;
     }
     next
@@ -189,7 +214,7 @@ const fn security_scopes<const N: usize>(table: &'static Table<N>) -> [SecurityS
                 1 => scopes[0],
                 _ => row.joined.as_str(),
             };
-            SecurityScopes::new(scopes, text)
+            SecurityScopes::new(scopes, text).with_mask(row.mask)
         };
         i += 1;
     }

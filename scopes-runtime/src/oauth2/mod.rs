@@ -34,8 +34,8 @@ pub use password::{
 pub use rejection::{AuthError, AuthErrorKind, ErrorStyle, require_scopes};
 pub use scheme::{Grant, OAuth2PasswordBearer};
 pub use token::{
-    Claims, JwtAlgorithm, JwtKeys, KeyError, ScopeClaim, TokenConfig, TokenError, TokenErrorKind,
-    TokenResponse, VerifiedToken,
+    Authorized, Claims, JwtAlgorithm, JwtKeys, KeyError, ScopeClaim, TokenConfig, TokenError,
+    TokenErrorKind, TokenResponse, VerifiedToken,
 };
 
 /// The `T` in `req`'s app data, put there as `T` or as `web::Data<T>` (looked up in that

@@ -451,7 +451,9 @@ impl AuthError {
 /// ([`AuthError::insufficient_scope`], tutorial style) naming `required` in
 /// `WWW-Authenticate` and listing the missing scopes in [`AuthError::missing_scopes`].
 ///
-/// Scopes compare exactly (case-sensitive), as RFC 6749 section 3.3 says.
+/// Scopes compare exactly (case-sensitive), as RFC 6749 section 3.3 says. A successful
+/// check counts as the check of these scopes that `#[secured]` requires before it runs the
+/// handler's body ([`SecurityScopes::check`]).
 ///
 /// ```
 /// use scopes_runtime::oauth2::require_scopes;
@@ -467,12 +469,9 @@ pub fn require_scopes<S: AsRef<str>>(
     required: SecurityScopes,
     granted: &[S],
 ) -> Result<(), AuthError> {
-    let missing: Vec<&'static str> = required.missing(granted).collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(AuthError::insufficient_scope(missing).with_scopes(required))
-    }
+    required
+        .check(granted)
+        .map_err(|missing| AuthError::insufficient_scope(missing).with_scopes(required))
 }
 
 /// Appends ` name="value"` (`, name="value"` after the first) unless `value` is empty, quoting

@@ -6,6 +6,7 @@
 //! It reads the compile-time [`graph`](crate::graph) and nothing of the OAuth2 machinery.
 
 mod cache;
+mod checks;
 mod extractor;
 mod resolution;
 mod value;
@@ -17,6 +18,8 @@ use std::rc::Rc;
 use actix_web::Error;
 
 use crate::graph::{GraphPath, Node};
+#[doc(hidden)]
+pub use checks::{Checks, During, UncheckedScopes};
 pub use extractor::Extractor;
 #[doc(hidden)]
 pub use extractor::{ExtractParam, NotAnExtractor, Param};

@@ -1,7 +1,7 @@
-use scopes_runtime::{Security, assert_required_scopes, dependency, secured};
+use scopes_runtime::{Authorized, Security, assert_required_scopes, dependency, secured};
 
 #[dependency(scopes = ["me"])]
-async fn current_user() {}
+async fn current_user(_token: Security<Authorized>) {}
 
 #[secured(scopes = ["items"])]
 async fn read_items(_user: Security<current_user>) -> &'static str {

@@ -2,7 +2,7 @@ use actix_web::{Responder, get};
 use scopes_runtime::secured;
 
 #[get("/")]
-#[secured(scopes = ["items"])]
+#[secured]
 async fn handler() -> impl Responder {
     "ok"
 }

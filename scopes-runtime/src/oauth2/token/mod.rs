@@ -1,5 +1,6 @@
 //! Access tokens: JWTs issued and verified with `jsonwebtoken` under one configured algorithm.
 
+mod authorized;
 mod claims;
 mod config;
 mod error;
@@ -9,6 +10,7 @@ mod verified;
 
 pub use jsonwebtoken::Algorithm as JwtAlgorithm;
 
+pub use authorized::Authorized;
 pub use claims::{Claims, ScopeClaim};
 pub use config::TokenConfig;
 pub use error::{TokenError, TokenErrorKind};

@@ -201,6 +201,7 @@ impl Node for VerifiedToken {
         0,
         &[],
         false,
+        false,
     );
 }
 

@@ -1,0 +1,184 @@
+//! Scopes checked before a handler's body runs: the runtime half of "a route documented as
+//! secured is refused to anyone without the scopes".
+//!
+//! The compiler knows which scopes a handler requires ([`Handler::REQUIRED_SCOPES`]) and
+//! refuses a tree in which no dependency could check them; it cannot see inside the
+//! dependencies' code. So each successful check (`require_scopes`, the runtime's
+//! `Authorized`) records which of the handler's scopes it covered, each [`SecurityScopes`]
+//! carrying them as bits the compiler computed, and the handler's wrapper runs its body only
+//! when every required scope was checked while its dependencies were resolved. Otherwise the
+//! request is refused with a 500 and the gap is logged as the server bug it is: a dependency
+//! that takes `SecurityScopes` and forgets to check them is found by the first request that
+//! reaches it, never served.
+//!
+//! The record is a `u32` on the wrapper's stack, reached during each poll of the
+//! dependencies' futures through a thread-local that holds it only for that poll (other
+//! requests' futures, polled in between on the same worker, see their own). Nothing is
+//! allocated; a handler that requires no scope skips all of it.
+//!
+//! [`Handler::REQUIRED_SCOPES`]: crate::graph::Handler::REQUIRED_SCOPES
+
+use core::cell::Cell;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::graph::{Handler, SecurityScopes};
+
+std::thread_local! {
+    /// The checks recorded so far by the request whose dependencies are being polled on this
+    /// thread, or `None` outside such a poll.
+    static CHECKED: Cell<Option<u32>> = const { Cell::new(None) };
+}
+
+impl SecurityScopes {
+    /// Checks these scopes against the ones `granted` (by a token, a session, ..): `Ok` when
+    /// every one is granted, otherwise the missing ones, in order. Scopes compare exactly
+    /// (case-sensitive), as RFC 6749 section 3.3 says.
+    ///
+    /// A successful check is what lets the handler's body run: `#[secured]` refuses a request
+    /// whose required scopes no dependency checked. (`oauth2::require_scopes`,
+    /// `VerifiedToken::require_scopes` and `Authorized` call this.)
+    ///
+    /// ```
+    /// use scopes_runtime::{dependency, SecurityScopes};
+    ///
+    /// #[derive(Debug)]
+    /// struct Forbidden;
+    /// # impl std::fmt::Display for Forbidden {
+    /// #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("forbidden") }
+    /// # }
+    /// # impl actix_web::ResponseError for Forbidden {}
+    ///
+    /// #[dependency]
+    /// async fn session(scopes: SecurityScopes) -> Result<(), Forbidden> {
+    ///     let granted = ["me"]; // from the app's own authentication
+    ///     scopes.check(&granted).map_err(|_missing| Forbidden)
+    /// }
+    /// ```
+    pub fn check<S: AsRef<str>>(&self, granted: &[S]) -> Result<(), Vec<&'static str>> {
+        let missing: Vec<&'static str> = self.missing(granted).collect();
+        if missing.is_empty() {
+            record(*self);
+            Ok(())
+        } else {
+            Err(missing)
+        }
+    }
+}
+
+/// Records that a check found every scope of `scopes` granted. A no-op outside the
+/// resolution of a handler's dependencies.
+fn record(scopes: SecurityScopes) {
+    let mask = scopes.mask();
+    if mask != 0 {
+        CHECKED.with(|checked| {
+            if let Some(seen) = checked.get() {
+                checked.set(Some(seen | mask));
+            }
+        });
+    }
+}
+
+/// The scopes a handler's request has checked so far, kept by its wrapper.
+///
+/// Semver-exempt: named by the code `#[secured]` generates.
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct Checks(Cell<u32>);
+
+impl Checks {
+    /// Nothing checked yet.
+    pub const fn new() -> Self {
+        Self(Cell::new(0))
+    }
+
+    /// `future` (the resolution of one of the handler's dependencies), recording the checks
+    /// made while it is polled.
+    pub fn during<F: Future>(&self, future: F) -> During<'_, F> {
+        During {
+            checks: self,
+            future,
+        }
+    }
+
+    /// `Ok` when every scope `H` requires was checked; otherwise the refusal, logged.
+    pub fn verify<H: Handler>(&self) -> Result<(), UncheckedScopes> {
+        let unchecked = H::REQUIRED_MASK & !self.0.get();
+        if unchecked == 0 {
+            return Ok(());
+        }
+        let scopes: Vec<&str> = H::REQUIRED_SCOPES
+            .iter()
+            .enumerate()
+            .filter(|(bit, _)| unchecked & (1 << bit) != 0)
+            .map(|(_, scope)| *scope)
+            .collect();
+        tracing::error!(
+            handler = H::INFO.path,
+            unchecked = ?scopes,
+            "scopes: a handler was reached with required scopes that no dependency checked; \
+             refused (check them with `require_scopes`, or take `Security<Authorized>`)"
+        );
+        Err(UncheckedScopes)
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A dependency's future that records the checks made while it is polled
+    /// ([`Checks::during`]).
+    #[doc(hidden)]
+    pub struct During<'a, F> {
+        checks: &'a Checks,
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for During<'_, F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let checks = *this.checks;
+        // Puts back what was there (another handler's record, when one handler's future
+        // polls another's), even if the poll panics.
+        struct Restore<'a>(&'a Checks, Option<u32>);
+        impl Drop for Restore<'_> {
+            fn drop(&mut self) {
+                let seen = CHECKED.with(|checked| checked.replace(self.1));
+                self.0.0.set(seen.unwrap_or(0) | self.0.0.get());
+            }
+        }
+        let outer = CHECKED.with(|checked| checked.replace(Some(checks.0.get())));
+        let _restore = Restore(checks, outer);
+        this.future.poll(cx)
+    }
+}
+
+/// The refusal of a request that reached a handler with required scopes unchecked: a 500
+/// (the server is wrong, not the client), with the body of every other 500 the runtime gives.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct UncheckedScopes;
+
+impl core::fmt::Display for UncheckedScopes {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("required scopes were not checked")
+    }
+}
+
+impl ResponseError for UncheckedScopes {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::InternalServerError()
+            .content_type("application/json")
+            .body(r#"{"detail":"Internal Server Error"}"#)
+    }
+}
