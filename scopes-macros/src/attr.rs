@@ -1,4 +1,5 @@
-//! Parsing of the attribute arguments: `scopes = ["a", ..], dependencies = [f, ..]`.
+//! Parsing of the attribute arguments: `scopes = ["a", any("b", "c"), ..],
+//! dependencies = [f, ..]`.
 //!
 //! Every argument is first read as `key = expr`, so that one mistake does not hide the next;
 //! the keys and values are then checked one by one, each error on its own token.
@@ -6,9 +7,11 @@
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Expr, ExprLit, Lit, LitStr, MetaNameValue, Token};
+use syn::spanned::Spanned;
+use syn::{Expr, LitStr, MetaNameValue, Token};
 
 use crate::errors::Errors;
+use crate::scope_expr::{self, ScopeExpr};
 
 /// The attribute keys (serde's `symbol.rs`).
 pub(crate) const SCOPES: &str = "scopes";
@@ -17,8 +20,12 @@ pub(crate) const DEPENDENCIES: &str = "dependencies";
 /// What the attribute says, before the scopes are checked.
 #[derive(Default)]
 pub(crate) struct Args {
-    /// The string literals of `scopes = [..]`, unchecked.
+    /// The string literals of `scopes = [..]`, unchecked, in order (those inside `any(..)`
+    /// and `all(..)` included).
     pub(crate) scopes: Vec<LitStr>,
+    /// The disjunctive normal form of `scopes = [..]` when it holds an `any(..)` or
+    /// `all(..)`; empty for a plain list.
+    pub(crate) alternatives: Vec<Vec<String>>,
     /// The paths of `dependencies = [..]`.
     pub(crate) dependencies: Vec<syn::Path>,
 }
@@ -50,16 +57,16 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Args {
             if std::mem::replace(&mut seen_scopes, true) {
                 errors.spanned(key, format!("duplicate attribute key `{SCOPES}`"));
             }
-            for element in elements(&pair.value, SCOPES, errors) {
-                match element {
-                    Expr::Lit(ExprLit {
-                        lit: Lit::Str(lit), ..
-                    }) => out.scopes.push(lit.clone()),
-                    other => {
-                        errors.spanned(other, "expected a string literal scope, like `\"items\"`")
-                    }
-                }
+            let parsed: Vec<ScopeExpr> = elements(&pair.value, SCOPES, errors)
+                .into_iter()
+                .filter_map(|element| ScopeExpr::parse(element, errors))
+                .collect();
+            let mut literals = Vec::new();
+            for element in &parsed {
+                element.literals(&mut literals);
             }
+            out.scopes.extend(literals.into_iter().cloned());
+            out.alternatives = scope_expr::normalise(&parsed, pair.value.span(), errors);
         } else if key.is_ident(DEPENDENCIES) {
             if std::mem::replace(&mut seen_dependencies, true) {
                 errors.spanned(key, format!("duplicate attribute key `{DEPENDENCIES}`"));

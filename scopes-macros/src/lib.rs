@@ -24,6 +24,7 @@ mod expand;
 mod model;
 mod required;
 mod route;
+mod scope_expr;
 // A symbolic link to the runtime's `graph/scope_token.rs`: the one definition of a scope
 // token, which `cargo package` copies in as a file.
 #[allow(dead_code, unreachable_pub)]

@@ -44,6 +44,9 @@ pub(crate) struct Node {
     pub(crate) kind: NodeKind,
     /// `scopes = [..]`: the node's own scopes, in order.
     pub(crate) scopes: Vec<Scope>,
+    /// How they combine when the list holds `any(..)` / `all(..)`: the alternatives (each
+    /// all needed, one of them enough), in disjunctive normal form; empty for a plain list.
+    pub(crate) alternatives: Vec<Vec<String>>,
     /// `dependencies = [..]`: run before the parameters for their checks, their values
     /// discarded (the runtime's `NodeInfo::decorator_count` counts them).
     pub(crate) decorators: Vec<syn::Path>,

@@ -80,6 +80,7 @@ impl Node {
         Ok(Node {
             kind,
             scopes,
+            alternatives: args.alternatives,
             decorators: args.dependencies,
             params,
             output,

@@ -159,10 +159,49 @@ pub use resolve::{Dependency, Depends, Security};
 /// # Grammar
 /// ```text
 /// #[secured]
-/// #[secured( (scopes = [ "scope", .. ])? , (dependencies = [ path, .. ])? )]
+/// #[secured( (scopes = [ expr, .. ])? , (dependencies = [ path, .. ])? )]
+/// expr := "scope" | any( expr, .. ) | all( expr, .. )
 /// ```
 /// A scope is a string literal holding one RFC 6749 scope token: visible ASCII, no space,
-/// `"` or `\`; no scope twice in one list. `dependencies` names `#[dependency]` fns.
+/// `"` or `\`; no scope twice in one node's list (expressions included), no empty `any()`
+/// or `all()`. `dependencies` names `#[dependency]` fns (or the runtime's `Authorized`).
+///
+/// # Scope expressions
+/// The list needs all of its elements, `any(..)` one of its arguments, `all(..)` all of
+/// them; they nest. `scopes = [any("items:read", "items:admin"), "me"]` admits a token with
+/// `items:read` and `me`, or with `items:admin` and `me`. The compiler normalises each
+/// node's expression to disjunctive normal form (alternatives, each a set of scopes all
+/// needed; one that contains another is dropped) and joins the nodes' forms along each path
+/// (every alternative of the path above with every alternative of the node), at most
+/// [`MAX_ALTERNATIVES`](graph::MAX_ALTERNATIVES) per path. Plain lists are one alternative:
+/// FastAPI's semantics, unchanged. The result, [`Handler::REQUIREMENT`](graph::Handler::REQUIREMENT)
+/// and each dependency's [`SecurityScopes::requirement`], is the one `const` that drives
+/// the check (`Ok` when one alternative is granted; otherwise the missing scopes of the
+/// alternative needing the fewest), the `WWW-Authenticate` challenge (`scope="…"` naming
+/// that alternative, RFC 6750 section 3), the OpenAPI `security` (one requirement object
+/// per alternative: OR of ANDs) and the security surface.
+///
+/// ```
+/// use actix_web::get;
+/// use scopes_runtime::graph::Handler;
+/// use scopes_runtime::{dependency, secured, SecurityScopes};
+///
+/// #[dependency]
+/// async fn authorize(scopes: SecurityScopes) -> Result<(), actix_web::Error> {
+///     // The app's authentication granted `items:admin` and `me`.
+///     scopes.check(&["items:admin", "me"]).map_err(|_| actix_web::error::ErrorForbidden("scope"))
+/// }
+///
+/// #[secured(scopes = [any("items:read", "items:admin"), "me"], dependencies = [authorize])]
+/// #[get("/items/")]
+/// async fn read_items() -> &'static str { "[]" }
+///
+/// let alternatives: Vec<String> = <read_items as Handler>::REQUIREMENT
+///     .alternatives()
+///     .map(|alternative| alternative.to_string())
+///     .collect();
+/// assert_eq!(alternatives, ["items:read me", "items:admin me"]);
+/// ```
 ///
 /// # Semantics
 /// - The handler must be an `async fn` with a return type implementing `Responder`, placed
@@ -299,8 +338,10 @@ pub use scopes_macros::services;
 /// # Grammar
 /// ```text
 /// #[dependency]
-/// #[dependency( (scopes = [ "scope", .. ])? , (dependencies = [ path, .. ])? )]
+/// #[dependency( (scopes = [ expr, .. ])? , (dependencies = [ path, .. ])? )]
+/// expr := "scope" | any( expr, .. ) | all( expr, .. )
 /// ```
+/// As [`secured`]'s, scope expressions included.
 ///
 /// # Semantics
 /// - The fn must be a non-generic `async fn`. Its parameters are resolved as a handler's

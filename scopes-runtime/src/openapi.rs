@@ -45,9 +45,9 @@ use utoipa::openapi::security::{
     Flow, OAuth2, Password, Scopes, SecurityRequirement, SecurityScheme,
 };
 
-use crate::graph::{Handler, NodeInfo, NodeKind, Route};
+use crate::graph::{Handler, NodeInfo, NodeKind, Requirement, Route};
 use crate::oauth2::OAuth2PasswordBearer;
-use crate::services::Services;
+use crate::services::{Endpoint, Services};
 
 /// The secured routes of an app, to document in an OpenAPI document.
 #[derive(Debug, Clone)]
@@ -68,6 +68,8 @@ pub struct SecuredRoute {
     pub handler: &'static NodeInfo,
     /// Every scope the handler's tree requires, handler first.
     pub scopes: &'static [&'static str],
+    /// How they combine: one security requirement object per alternative.
+    pub requirement: Requirement,
 }
 
 impl SecuredRoutes {
@@ -84,7 +86,7 @@ impl SecuredRoutes {
     /// Adds the routes that the route macro under `#[secured]` gave the handler `H`.
     #[must_use]
     pub fn handler<H: Handler>(self) -> Self {
-        self.node(H::INFO, H::REQUIRED_SCOPES)
+        self.endpoint(Endpoint::of::<H>())
     }
 
     /// Adds the routes of every handler of the app's one list ([`services!`]): the
@@ -93,17 +95,17 @@ impl SecuredRoutes {
     /// [`services!`]: crate::services!
     #[must_use]
     pub fn services(self, services: &Services) -> Self {
-        services.handlers().iter().fold(self, |routes, handler| {
-            routes.node(handler.info, handler.required_scopes)
-        })
+        services
+            .handlers()
+            .iter()
+            .fold(self, |routes, handler| routes.endpoint(*handler))
     }
 
-    /// Adds the routes of a handler given by its description and required scopes
-    /// (`handler_info!(h)`, `required_scopes!(h)`), for apps that keep them in one table.
+    /// Adds the routes of one handler of a list.
     #[must_use]
-    pub fn node(mut self, handler: &'static NodeInfo, scopes: &'static [&'static str]) -> Self {
-        for route in handler.routes {
-            self = self.push(*route, handler, scopes);
+    pub fn endpoint(mut self, handler: Endpoint) -> Self {
+        for route in handler.info.routes {
+            self = self.push(*route, handler);
         }
         self
     }
@@ -116,20 +118,16 @@ impl SecuredRoutes {
             path,
             resource: "",
         };
-        self.push(route, H::INFO, H::REQUIRED_SCOPES)
+        self.push(route, Endpoint::of::<H>())
     }
 
-    fn push(
-        mut self,
-        route: Route,
-        handler: &'static NodeInfo,
-        scopes: &'static [&'static str],
-    ) -> Self {
+    fn push(mut self, route: Route, handler: Endpoint) -> Self {
         self.routes.push(SecuredRoute {
             method: route.method,
             path: route.path,
-            handler,
-            scopes,
+            handler: handler.info,
+            scopes: handler.required_scopes,
+            requirement: handler.requirement,
         });
         self
     }
@@ -166,10 +164,15 @@ impl SecuredRoutes {
                 // FastAPI's `/docs`, not documented at all).
                 _ if route.handler.kind == NodeKind::Public => {}
                 Some(operation) => {
-                    operation.security = Some(vec![SecurityRequirement::new(
-                        self.scheme_name,
-                        route.scopes.iter().copied(),
-                    )]);
+                    // OR of ANDs, exactly OpenAPI's meaning of a list of requirements.
+                    let security = route
+                        .requirement
+                        .alternatives()
+                        .map(|alternative| {
+                            SecurityRequirement::new(self.scheme_name, alternative.iter())
+                        })
+                        .collect();
+                    operation.security = Some(security);
                 }
                 None => undocumented.push(*route),
             }

@@ -108,6 +108,7 @@ fn node_impl(func: &ItemFn, kind: NodeKind) -> TokenStream {
         ident: marker,
         kind,
         own_scopes: TokenStream::new(),
+        alternatives: TokenStream::new(),
         children: TokenStream::new(),
         decorator_count: 0,
         routes: &route::routes(&func.attrs),

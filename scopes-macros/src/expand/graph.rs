@@ -26,6 +26,13 @@ pub(super) fn node_impl(node: &Node, marker: &TokenStream) -> TokenStream {
         ident: &node.func.sig.ident,
         kind: node.kind,
         own_scopes: quote!(#(#scopes),*),
+        alternatives: {
+            let alternatives = node.alternatives.iter().map(|alternative| {
+                let scopes = alternative.iter();
+                quote!(&[#(#scopes),*])
+            });
+            quote!(#(#alternatives),*)
+        },
         children: quote!(#(#children),*),
         decorator_count: node.decorators.len(),
         routes: &node.routes,
@@ -44,6 +51,9 @@ pub(super) struct NodeInfo<'a> {
     pub(super) kind: NodeKind,
     /// The own scopes' literals, comma-separated.
     pub(super) own_scopes: TokenStream,
+    /// The alternatives of their `any(..)` expression (`&["a"], &["b", "c"]`), or nothing
+    /// for a plain list.
+    pub(super) alternatives: TokenStream,
     /// The children's `INFO`s, comma-separated.
     pub(super) children: TokenStream,
     /// How many of the children, from the first, are `dependencies = [..]`.
@@ -77,6 +87,7 @@ impl NodeInfo<'_> {
         });
         let Self {
             own_scopes,
+            alternatives,
             children,
             decorator_count,
             reads_extensions,
@@ -91,6 +102,7 @@ impl NodeInfo<'_> {
                     ::core::concat!(::core::module_path!(), "::", #name),
                     #p::NodeKind::#kind,
                     &[#own_scopes],
+                    &[#alternatives],
                     &[#children],
                     #decorator_count,
                     &[#(#routes),*],

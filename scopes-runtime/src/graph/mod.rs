@@ -36,11 +36,13 @@
 //! # }
 //! ```
 
+mod requirement;
 mod scope_set;
 pub(crate) mod scope_token;
 mod scopes;
 mod table;
 
+pub use requirement::{Alternative, MAX_ALTERNATIVES, Requirement};
 #[doc(hidden)]
 pub use scope_set::ScopeSet;
 pub(crate) use scope_set::same_scopes;
@@ -68,6 +70,10 @@ pub struct NodeInfo {
     pub kind: NodeKind,
     /// The scopes declared on this node itself, in declaration order.
     pub own_scopes: &'static [&'static str],
+    /// How they combine, when an `any(..)` expression was written: its alternatives, in
+    /// disjunctive normal form, any one of which admits a request. Empty for a plain list:
+    /// every one of `own_scopes` is needed.
+    pub alternatives: &'static [&'static [&'static str]],
     /// The dependencies this node uses: decorator dependencies first, then parameters, in order.
     pub children: &'static [&'static NodeInfo],
     /// How many of `children`, from the first, are `dependencies = [..]`: run for their
@@ -96,6 +102,7 @@ impl NodeInfo {
         path: &'static str,
         kind: NodeKind,
         own_scopes: &'static [&'static str],
+        alternatives: &'static [&'static [&'static str]],
         children: &'static [&'static NodeInfo],
         decorator_count: usize,
         routes: &'static [Route],
@@ -107,6 +114,7 @@ impl NodeInfo {
             path,
             kind,
             own_scopes,
+            alternatives,
             children,
             decorator_count,
             routes,
@@ -211,13 +219,12 @@ pub trait Handler: Node {
     /// Whether the handler may be compiled as far as checking goes: it requires no scope,
     /// or some dependency of its tree can check them (see `#[secured]`).
     const CHECKABLE: bool = Self::REQUIRED.is_empty() || Self::INFO.below_checks_scopes();
-    #[doc(hidden)]
-    /// The bits of [`Self::REQUIRED_SCOPES`] that a request must have checked before the
-    /// handler's body runs: all of them.
-    const REQUIRED_MASK: u32 = match Self::REQUIRED.len() {
-        32 => u32::MAX,
-        len => (1 << len) - 1,
-    };
+    /// What the handler's tree requires, in disjunctive normal form: with plain scope lists
+    /// one alternative, [`Self::REQUIRED_SCOPES`]; with `any(..)`, the alternatives any one of
+    /// which admits a request (over the same scopes, in the same order). A request's checks
+    /// must satisfy it before the handler's body runs; OpenAPI documents one security
+    /// requirement object per alternative.
+    const REQUIREMENT: Requirement = Self::ROOT.requirement();
     #[doc(hidden)]
     /// [`Self::REQUIRED_SCOPES`] as the set the compiler builds.
     const REQUIRED: &'static ScopeSet = &tree_union(Self::INFO, ScopeSet::EMPTY);

@@ -2,10 +2,14 @@
 
 use core::fmt;
 
+use super::requirement::{Alternative, Requirement};
+
 /// The scopes required along the path from the handler to the dependency that receives
-/// this, handler first, without repeats (FastAPI's `SecurityScopes`).
+/// this, handler first, without repeats (FastAPI's `SecurityScopes`), and the
+/// [`Requirement`] they form: one alternative for plain scope lists, more where
+/// `any(..)` was written.
 ///
-/// Both views are `&'static` data computed by the compiler; taking one costs a copy of two
+/// Every view is `&'static` data computed by the compiler; taking one costs a copy of a few
 /// references.
 ///
 /// ```
@@ -22,9 +26,10 @@ use core::fmt;
 pub struct SecurityScopes {
     scopes: &'static [&'static str],
     scope_str: &'static str,
-    /// Which of the handler's required scopes these are, one bit each (bit `i`: the `i`-th
-    /// of `Handler::REQUIRED_SCOPES`): what a successful check of them records.
+    /// Which of the handler's required scopes `scopes` are, one bit each (bit `i`: the
+    /// `i`-th of `Handler::REQUIRED_SCOPES`, the requirement's `names`).
     mask: u32,
+    requirement: Requirement,
 }
 
 impl SecurityScopes {
@@ -36,29 +41,34 @@ impl SecurityScopes {
             scopes,
             scope_str,
             mask: 0,
+            requirement: Requirement::NONE,
         }
     }
 
-    /// The same scopes, as the bits `mask` of their handler's required scopes.
-    pub(crate) const fn with_mask(self, mask: u32) -> Self {
-        Self { mask, ..self }
+    /// The same scopes, as the bits `mask` of their handler's scopes, forming `requirement`.
+    pub(crate) const fn with_requirement(self, mask: u32, requirement: Requirement) -> Self {
+        Self {
+            mask,
+            requirement,
+            ..self
+        }
     }
 
-    /// Which of the handler's required scopes these are (what a successful check records).
-    #[cfg_attr(not(feature = "oauth2"), allow(dead_code))]
-    pub(crate) const fn mask(&self) -> u32 {
-        self.mask
-    }
-
-    /// The scopes, in order (FastAPI's `security_scopes.scopes`).
+    /// Every scope named along the path, in order (FastAPI's `security_scopes.scopes`): with
+    /// one alternative, exactly what is required; with several, all they mention.
     pub const fn scopes(&self) -> &'static [&'static str] {
         self.scopes
     }
 
-    /// The scopes joined by spaces (FastAPI's `security_scopes.scope_str`), as RFC 6750's
-    /// `scope` attribute writes them.
+    /// [`Self::scopes`] joined by spaces (FastAPI's `security_scopes.scope_str`), as RFC
+    /// 6750's `scope` attribute writes them.
     pub const fn scope_str(&self) -> &'static str {
         self.scope_str
+    }
+
+    /// The requirement: its alternatives, any one of which admits a request.
+    pub const fn requirement(&self) -> Requirement {
+        self.requirement
     }
 
     /// Whether no scope is required.
@@ -66,27 +76,37 @@ impl SecurityScopes {
         self.scopes.is_empty()
     }
 
-    /// The required scopes that `granted` lacks, in order.
-    pub fn missing<'g, S: AsRef<str>>(
-        &self,
-        granted: &'g [S],
-    ) -> impl Iterator<Item = &'static str> + use<'g, S> {
-        self.scopes
-            .iter()
-            .copied()
-            .filter(move |s| !granted.iter().any(|g| g.as_ref() == *s))
+    /// The bits of the handler's scopes that `granted` holds among these.
+    pub(crate) fn granted_bits<S: AsRef<str>>(&self, granted: &[S]) -> u32 {
+        self.requirement.granted(self.mask, granted)
     }
 
-    /// Whether `granted` holds every required scope.
+    /// The alternative that `granted` comes closest to (the one needing the fewest scopes
+    /// it lacks, the first of those), and the scopes of it that `granted` lacks.
+    pub fn closest<S: AsRef<str>>(&self, granted: &[S]) -> (Alternative, Alternative) {
+        self.requirement.closest(self.granted_bits(granted))
+    }
+
+    /// The scopes that `granted` lacks for the [closest](Self::closest) alternative, in
+    /// order: none when it satisfies the requirement.
+    pub fn missing<S: AsRef<str>>(
+        &self,
+        granted: &[S],
+    ) -> impl Iterator<Item = &'static str> + use<S> {
+        let (_, missing) = self.closest(granted);
+        missing.iter()
+    }
+
+    /// Whether `granted` satisfies some alternative.
     pub fn is_satisfied_by<S: AsRef<str>>(&self, granted: &[S]) -> bool {
-        self.missing(granted).next().is_none()
+        self.requirement.admits(self.granted_bits(granted))
     }
 }
 
-/// Equal when they hold the same scopes in the same order.
+/// Equal when they hold the same scopes in the same order and the same requirement.
 impl PartialEq for SecurityScopes {
     fn eq(&self, other: &Self) -> bool {
-        self.scopes == other.scopes
+        self.scopes == other.scopes && self.requirement.same_as(&other.requirement)
     }
 }
 
@@ -94,6 +114,12 @@ impl Eq for SecurityScopes {}
 
 impl fmt::Debug for SecurityScopes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("SecurityScopes").field(&self.scopes).finish()
+        if self.requirement.alternatives().len() > 1 {
+            f.debug_tuple("SecurityScopes")
+                .field(&self.requirement)
+                .finish()
+        } else {
+            f.debug_tuple("SecurityScopes").field(&self.scopes).finish()
+        }
     }
 }

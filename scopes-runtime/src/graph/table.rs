@@ -8,6 +8,7 @@
 
 use core::marker::PhantomData;
 
+use super::requirement::{Alts, Requirement};
 use super::scope_set::{ScopeSet, ScopeStr, str_eq};
 use super::{Node, NodeInfo, SecurityScopes};
 
@@ -26,6 +27,7 @@ pub struct GraphPath {
     rows: &'static [SecurityScopes],
     caches: bool,
     reads_extensions: bool,
+    requirement: Requirement,
 }
 
 impl GraphPath {
@@ -54,6 +56,12 @@ impl GraphPath {
         self.caches
     }
 
+    /// What the handler's whole tree requires: every node's scopes, each in its own form
+    /// ([`Handler::REQUIREMENT`](super::Handler::REQUIREMENT)).
+    pub const fn requirement(self) -> Requirement {
+        self.requirement
+    }
+
     /// Whether some node of the handler's tree takes an extractor that may read the
     /// request's extensions ([`NodeInfo::reads_extensions`]): a value that a dependency keeps
     /// only for its one reader must then be put there too.
@@ -73,13 +81,17 @@ impl<H: Node, const N: usize> ScopeTable<H, N> {
         rows: &security_scopes(Self::TABLE),
         caches: Self::TABLE.repeated,
         reads_extensions: Self::TABLE.reads_extensions,
+        requirement: Requirement::new(Self::TABLE.required.as_slice(), Self::TABLE.tree.as_slice()),
     };
 }
 
-/// The rows of a tree's table, in preorder, whether a node occurs twice and whether some
-/// node reads the request.
+/// The rows of a tree's table, in preorder, the tree's scopes (bit `i` of a mask is the
+/// `i`-th) and requirement, whether a node occurs twice and whether some node reads the
+/// request.
 struct Table<const N: usize> {
     rows: [Row; N],
+    tree: ScopeSet,
+    required: Alts,
     repeated: bool,
     reads_extensions: bool,
 }
@@ -93,6 +105,8 @@ struct Row {
     /// Bit `i`: the row holds the `i`-th scope of the whole tree's union (the handler's
     /// required scopes, in their order).
     mask: u32,
+    /// The path's requirement: the product of its nodes'.
+    alts: Alts,
     node: &'static str,
     reads_extensions: bool,
     parent: usize,
@@ -103,6 +117,7 @@ impl Row {
         set: ScopeSet::EMPTY,
         joined: ScopeSet::EMPTY.join(),
         mask: 0,
+        alts: Alts::ONE,
         node: "",
         reads_extensions: false,
         parent: 0,
@@ -136,7 +151,8 @@ const fn table<const N: usize>(node: &NodeInfo) -> Table<N> {
     // Filled in preorder, the union of the rows is the tree's union: the handler's required
     // scopes, in their order.
     let mut tree = ScopeSet::EMPTY;
-    let filled = fill(node, 0, &mut rows, 0, &mut tree);
+    let mut required = Alts::ONE;
+    let filled = fill(node, 0, &mut rows, 0, &mut tree, &mut required);
     assert!(filled == N, "scopes: a scope table of the wrong length");
     let mut repeated = false;
     let mut reads_extensions = false;
@@ -156,19 +172,22 @@ const fn table<const N: usize>(node: &NodeInfo) -> Table<N> {
     }
     Table {
         rows,
+        tree,
+        required,
         repeated,
         reads_extensions,
     }
 }
 
 /// Fills the rows of the subtree of `node` from row `at`, below the row `parent`, adding
-/// their scopes to `tree`; returns the row after it.
+/// their scopes to `tree` and their requirements to `required`; returns the row after it.
 const fn fill(
     node: &NodeInfo,
     parent: usize,
     rows: &mut [Row],
     at: usize,
     tree: &mut ScopeSet,
+    required: &mut Alts,
 ) -> usize {
     // The parent's union, and its joined form, extended by this node's own scopes (built in
     // place: a row is large, and copies cost the evaluator). A root's parent is its own row,
@@ -186,26 +205,61 @@ const fn fill(
         row.push(node.own_scopes[i], tree);
         i += 1;
     }
+    // The node's own requirement (its scopes are all in `tree` now), joined to the path's.
+    let own = own_alts(node, tree);
+    row.alts = row.alts.and(&own);
+    *required = required.and(&own);
     let mut next = at + 1;
     let children = node.children.len();
     let mut c = 0;
     while c < children {
-        next = fill(node.children[c], at, rows, next, tree);
+        next = fill(node.children[c], at, rows, next, tree, required);
         c += 1;
     }
     next
 }
 
-/// The `SecurityScopes` of each row of `table`. A row that adds no scope to its parent's
-/// reuses the parent's, and a one-scope row's string is that scope: the compiler then
-/// checks fewer joined strings for UTF-8.
+/// The requirement of `node`'s own scopes, as masks over `tree`: one alternative of them
+/// all, or the alternatives its `any(..)` expression was normalised to.
+const fn own_alts(node: &NodeInfo, tree: &ScopeSet) -> Alts {
+    let mut alts = Alts::NONE;
+    if node.alternatives.is_empty() {
+        alts.or(mask_of(node.own_scopes, tree));
+    } else {
+        let mut a = 0;
+        while a < node.alternatives.len() {
+            alts.or(mask_of(node.alternatives[a], tree));
+            a += 1;
+        }
+    }
+    alts
+}
+
+/// The bits of `scopes` in `tree`, which holds them all.
+const fn mask_of(scopes: &[&str], tree: &ScopeSet) -> u32 {
+    let mut mask = 0;
+    let mut i = 0;
+    while i < scopes.len() {
+        if let Some(bit) = tree.position(scopes[i]) {
+            mask |= 1 << bit;
+        }
+        i += 1;
+    }
+    mask
+}
+
+/// The `SecurityScopes` of each row of `table`. A row that adds nothing to its parent's
+/// (no scope, no alternative) reuses the parent's, and a one-scope row's string is that
+/// scope: the compiler then checks fewer joined strings for UTF-8.
 const fn security_scopes<const N: usize>(table: &'static Table<N>) -> [SecurityScopes; N] {
     let mut rows = [SecurityScopes::NONE; N];
+    let names = table.tree.as_slice();
     let mut i = 0;
     while i < N {
         let row = &table.rows[i];
         let len = row.set.len();
-        rows[i] = if i > 0 && len == table.rows[row.parent].set.len() {
+        let parent = &table.rows[row.parent];
+        rows[i] = if i > 0 && len == parent.set.len() && row.alts.eq(&parent.alts) {
             rows[row.parent]
         } else {
             let scopes = row.set.as_slice();
@@ -214,7 +268,8 @@ const fn security_scopes<const N: usize>(table: &'static Table<N>) -> [SecurityS
                 1 => scopes[0],
                 _ => row.joined.as_str(),
             };
-            SecurityScopes::new(scopes, text).with_mask(row.mask)
+            let requirement = Requirement::new(row.alts.as_slice(), names);
+            SecurityScopes::new(scopes, text).with_requirement(row.mask, requirement)
         };
         i += 1;
     }

@@ -110,7 +110,7 @@ pub enum AuthErrorKind {
 pub struct AuthError {
     reason: Reason,
     style: ErrorStyle,
-    scope: &'static str,
+    scope: Cow<'static, str>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -166,7 +166,7 @@ impl AuthError {
         Self {
             reason,
             style: ErrorStyle::Tutorial,
-            scope: "",
+            scope: Cow::Borrowed(""),
             source: None,
         }
     }
@@ -256,7 +256,8 @@ impl AuthError {
     }
 
     /// Names the scopes the failing dependency required, for the `scope="…"` attribute of
-    /// `WWW-Authenticate` (the tutorial's `security_scopes.scope_str`).
+    /// `WWW-Authenticate` (the tutorial's `security_scopes.scope_str`; with alternatives, the
+    /// one needing the fewest scopes: a `scope` attribute names scopes that are all needed).
     ///
     /// ```
     /// use scopes_runtime::{dependency, AuthError, SecurityScopes};
@@ -268,7 +269,10 @@ impl AuthError {
     /// ```
     #[must_use]
     pub fn with_scopes(mut self, scopes: SecurityScopes) -> Self {
-        self.scope = scopes.scope_str();
+        self.scope = match scopes.requirement().alternatives().len() {
+            0 | 1 => Cow::Borrowed(scopes.scope_str()),
+            _ => Cow::Owned(scopes.closest::<&str>(&[]).0.to_string()),
+        };
         self
     }
 
@@ -436,20 +440,22 @@ impl AuthError {
         match spec.challenge {
             Challenge::None => return None,
             Challenge::Bearer => {}
-            Challenge::Scope => push_param(&mut value, "scope", self.scope),
+            Challenge::Scope => push_param(&mut value, "scope", &self.scope),
             Challenge::Error => push_param(&mut value, "error", code),
             Challenge::ErrorAndScope => {
                 push_param(&mut value, "error", code);
-                push_param(&mut value, "scope", self.scope);
+                push_param(&mut value, "scope", &self.scope);
             }
         }
         Some(value)
     }
 }
 
-/// `Ok` when `granted` holds every scope of `required`; otherwise "Not enough permissions"
-/// ([`AuthError::insufficient_scope`], tutorial style) naming `required` in
-/// `WWW-Authenticate` and listing the missing scopes in [`AuthError::missing_scopes`].
+/// `Ok` when `granted` holds every scope of `required` (with alternatives, of one of them);
+/// otherwise "Not enough permissions" ([`AuthError::insufficient_scope`], tutorial style)
+/// naming `required` in `WWW-Authenticate` (with alternatives, the one `granted` comes
+/// closest to, RFC 6750 section 3) and listing the scopes it lacks in
+/// [`AuthError::missing_scopes`].
 ///
 /// Scopes compare exactly (case-sensitive), as RFC 6749 section 3.3 says. A successful
 /// check counts as the check of these scopes that `#[secured]` requires before it runs the
@@ -469,9 +475,16 @@ pub fn require_scopes<S: AsRef<str>>(
     required: SecurityScopes,
     granted: &[S],
 ) -> Result<(), AuthError> {
-    required
-        .check(granted)
-        .map_err(|missing| AuthError::insufficient_scope(missing).with_scopes(required))
+    required.check(granted).map_err(|missing| {
+        let error = AuthError::insufficient_scope(missing).with_scopes(required);
+        match required.requirement().alternatives().len() {
+            0 | 1 => error,
+            _ => AuthError {
+                scope: Cow::Owned(required.closest(granted).0.to_string()),
+                ..error
+            },
+        }
+    })
 }
 
 /// Appends ` name="value"` (`, name="value"` after the first) unless `value` is empty, quoting

@@ -10,7 +10,13 @@
 use core::any::{Any, TypeId};
 use std::rc::Rc;
 
-use crate::graph::same_scopes;
+use crate::graph::{SecurityScopes, same_scopes};
+
+/// The same union: the same scopes in any order (FastAPI compares sorted sets), the same
+/// alternatives.
+fn same_union(a: SecurityScopes, b: SecurityScopes) -> bool {
+    same_scopes(a.scopes(), b.scopes()) && a.requirement().same_as(&b.requirement())
+}
 
 /// Results of the dependencies already resolved in this request, keyed by node (the
 /// `TypeId` of its marker type) and union. Not generic: compiled once.
@@ -21,7 +27,7 @@ pub(crate) struct Cache {
 
 struct Entry {
     node: TypeId,
-    scopes: &'static [&'static str],
+    scopes: SecurityScopes,
     value: Rc<dyn Any>,
 }
 
@@ -35,20 +41,15 @@ impl Cache {
 
     /// The result of the dependency `node` under `scopes`, if it was resolved already in
     /// this request.
-    pub(crate) fn get(&self, node: TypeId, scopes: &[&str]) -> Option<Rc<dyn Any>> {
+    pub(crate) fn get(&self, node: TypeId, scopes: SecurityScopes) -> Option<Rc<dyn Any>> {
         self.entries
             .iter()
-            .find(|e| e.node == node && same_scopes(e.scopes, scopes))
+            .find(|e| e.node == node && same_union(e.scopes, scopes))
             .map(|e| Rc::clone(&e.value))
     }
 
     /// Records the result of the dependency `node` under `scopes`.
-    pub(crate) fn insert(
-        &mut self,
-        node: TypeId,
-        scopes: &'static [&'static str],
-        value: Rc<dyn Any>,
-    ) {
+    pub(crate) fn insert(&mut self, node: TypeId, scopes: SecurityScopes, value: Rc<dyn Any>) {
         self.entries.push(Entry {
             node,
             scopes,

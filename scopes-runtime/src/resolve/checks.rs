@@ -59,21 +59,23 @@ impl SecurityScopes {
     ///     scopes.check(&granted).map_err(|_missing| Forbidden)
     /// }
     /// ```
+    ///
+    /// With alternatives (`any(..)`), `Ok` when `granted` satisfies one of them; the missing
+    /// scopes are those of the [closest](SecurityScopes::closest) one.
     pub fn check<S: AsRef<str>>(&self, granted: &[S]) -> Result<(), Vec<&'static str>> {
-        let missing: Vec<&'static str> = self.missing(granted).collect();
-        if missing.is_empty() {
-            record(*self);
+        let bits = self.granted_bits(granted);
+        if self.requirement().admits(bits) {
+            record(bits);
             Ok(())
         } else {
-            Err(missing)
+            Err(self.requirement().closest(bits).1.iter().collect())
         }
     }
 }
 
-/// Records that a check found every scope of `scopes` granted. A no-op outside the
+/// Records that a check found the handler's scopes `mask` granted. A no-op outside the
 /// resolution of a handler's dependencies.
-fn record(scopes: SecurityScopes) {
-    let mask = scopes.mask();
+fn record(mask: u32) {
     if mask != 0 {
         CHECKED.with(|checked| {
             if let Some(seen) = checked.get() {
@@ -105,21 +107,18 @@ impl Checks {
         }
     }
 
-    /// `Ok` when every scope `H` requires was checked; otherwise the refusal, logged.
+    /// `Ok` when the scopes checked satisfy `H`'s requirement (every scope, or with
+    /// alternatives every scope of one); otherwise the refusal, logged.
     pub fn verify<H: Handler>(&self) -> Result<(), UncheckedScopes> {
-        let unchecked = H::REQUIRED_MASK & !self.0.get();
-        if unchecked == 0 {
+        let checked = self.0.get();
+        let requirement = H::REQUIREMENT;
+        if requirement.admits(checked) {
             return Ok(());
         }
-        let scopes: Vec<&str> = H::REQUIRED_SCOPES
-            .iter()
-            .enumerate()
-            .filter(|(bit, _)| unchecked & (1 << bit) != 0)
-            .map(|(_, scope)| *scope)
-            .collect();
+        let (_, unchecked) = requirement.closest(checked);
         tracing::error!(
             handler = H::INFO.path,
-            unchecked = ?scopes,
+            unchecked = %unchecked,
             "scopes: a handler was reached with required scopes that no dependency checked; \
              refused (check them with `require_scopes`, or take `Security<Authorized>`)"
         );

@@ -61,7 +61,7 @@ pub fn cached<T: 'static>(node: TypeId, path: GraphPath, cx: &Resolution) -> Opt
     if !path.caches() {
         return None;
     }
-    let hit = cx.cache().get(node, path.scopes().scopes())?;
+    let hit = cx.cache().get(node, path.scopes())?;
     hit.downcast::<T>().ok().map(Resolved::shared)
 }
 
@@ -79,10 +79,7 @@ pub fn store<T: 'static>(
         return Resolved::owned(value);
     }
     let value = Rc::new(value);
-    cx.cache_mut().insert(
-        node,
-        path.scopes().scopes(),
-        Rc::clone(&value) as Rc<dyn Any>,
-    );
+    cx.cache_mut()
+        .insert(node, path.scopes(), Rc::clone(&value) as Rc<dyn Any>);
     Resolved::shared(value)
 }

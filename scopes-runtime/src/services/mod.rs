@@ -13,7 +13,7 @@ mod surface;
 
 use actix_web::dev::{AppService, HttpServiceFactory};
 
-use crate::graph::{Handler, NodeInfo, NodeKind};
+use crate::graph::{Handler, NodeInfo, NodeKind, Requirement};
 pub use gate::{Gate, GateMiddleware};
 pub use surface::{RouteSecurity, SecuritySurface};
 
@@ -26,6 +26,9 @@ pub struct Endpoint {
     /// Every scope the handler's tree requires, handler first ([`Handler::REQUIRED_SCOPES`]);
     /// none for a `#[public]` handler.
     pub required_scopes: &'static [&'static str],
+    /// How they combine: the alternatives, any one of which admits a request
+    /// ([`Handler::REQUIREMENT`]).
+    pub requirement: Requirement,
 }
 
 impl Endpoint {
@@ -34,6 +37,7 @@ impl Endpoint {
         Self {
             info: H::INFO,
             required_scopes: H::REQUIRED_SCOPES,
+            requirement: H::REQUIREMENT,
         }
     }
 

@@ -22,7 +22,7 @@ pub struct RouteSecurity {
     /// The alternatives of the requirement, any one of which admits a request: each the
     /// scopes it needs, all of them. A plain scope list is one alternative; a public route
     /// has none, and a secured route that requires no scope has one, empty (a valid token).
-    pub requirement: Vec<&'static [&'static str]>,
+    pub requirement: Vec<Vec<&'static str>>,
     /// The dependency tree under the handler, in preorder, each node with its own scopes:
     /// `get_current_active_user[me] -> get_current_user -> VerifiedToken`, branches
     /// separated by `, `.
@@ -53,7 +53,7 @@ pub struct RouteSecurity {
 /// const SERVICES: Services = services![me, health];
 ///
 /// let surface = SERVICES.surface();
-/// assert_eq!(surface.routes()[0].requirement, [&["me"][..]]);
+/// assert_eq!(surface.routes()[0].requirement, [["me"]]);
 /// assert_eq!(
 ///     surface.to_markdown(),
 ///     "| Method | Path | Handler | Access | Requires | Dependencies |\n\
@@ -82,7 +82,11 @@ impl SecuritySurface {
                     requirement: if handler.is_public() {
                         Vec::new()
                     } else {
-                        vec![handler.required_scopes]
+                        handler
+                            .requirement
+                            .alternatives()
+                            .map(|alternative| alternative.iter().collect())
+                            .collect()
                     },
                     chain: chain(handler.info),
                 })

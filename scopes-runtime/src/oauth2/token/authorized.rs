@@ -86,6 +86,7 @@ impl Node for Authorized {
         NodeKind::Dependency,
         &[],
         &[],
+        &[],
         0,
         &[],
         false,

@@ -198,6 +198,7 @@ impl Node for VerifiedToken {
         NodeKind::Dependency,
         &[],
         &[],
+        &[],
         0,
         &[],
         false,

@@ -1,0 +1,204 @@
+//! Scope expressions: `scopes = ["me", any("items:read", "items:admin"), all(..)]`. The list
+//! needs all of its elements, `any(..)` one of its arguments, `all(..)` all of them; they
+//! nest. Each node's expression is normalised here to disjunctive normal form (the runtime
+//! joins the nodes' forms along each path at compile time).
+
+use proc_macro2::Span;
+use syn::{Expr, ExprCall, ExprLit, Lit, LitStr};
+
+use crate::errors::Errors;
+
+/// How many alternatives one node's expression may have once normalised (the runtime's
+/// `MAX_ALTERNATIVES`).
+pub(crate) const MAX_ALTERNATIVES: usize = 16;
+
+/// One element of a scope expression.
+pub(crate) enum ScopeExpr {
+    /// A scope literal.
+    Scope(LitStr),
+    /// `any(..)`: one of them.
+    Any(Vec<ScopeExpr>),
+    /// `all(..)`: all of them.
+    All(Vec<ScopeExpr>),
+}
+
+impl ScopeExpr {
+    /// Reads one element of `scopes = [..]`, pushing an error on each token that is not a
+    /// scope literal, `any(..)` or `all(..)`, and on an empty `any()` / `all()`.
+    pub(crate) fn parse(expr: &Expr, errors: &mut Errors) -> Option<Self> {
+        match expr {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(lit), ..
+            }) => Some(Self::Scope(lit.clone())),
+            Expr::Call(ExprCall { func, args, .. }) => {
+                let name = match &**func {
+                    Expr::Path(path) if path.path.is_ident("any") => "any",
+                    Expr::Path(path) if path.path.is_ident("all") => "all",
+                    other => {
+                        errors.spanned(
+                            other,
+                            "expected `any(..)` or `all(..)`, like `any(\"items:read\", \"items:admin\")`",
+                        );
+                        return None;
+                    }
+                };
+                if args.is_empty() {
+                    errors.spanned(
+                        expr,
+                        if name == "any" {
+                            "an empty `any()` admits nobody: name at least one scope"
+                        } else {
+                            "an empty `all()` says nothing: name at least one scope, or remove it"
+                        },
+                    );
+                    return None;
+                }
+                let parts: Vec<_> = args.iter().map(|arg| Self::parse(arg, errors)).collect();
+                let parts = parts.into_iter().collect::<Option<Vec<_>>>()?;
+                Some(if name == "any" {
+                    Self::Any(parts)
+                } else {
+                    Self::All(parts)
+                })
+            }
+            other => {
+                errors.spanned(
+                    other,
+                    "expected a string literal scope, like `\"items\"`, or `any(..)` / `all(..)`",
+                );
+                None
+            }
+        }
+    }
+
+    /// Whether the element is a plain scope literal.
+    pub(crate) fn is_scope(&self) -> bool {
+        matches!(self, Self::Scope(_))
+    }
+
+    /// Its scope literals, in order.
+    pub(crate) fn literals<'a>(&'a self, out: &mut Vec<&'a LitStr>) {
+        match self {
+            Self::Scope(lit) => out.push(lit),
+            Self::Any(parts) | Self::All(parts) => {
+                for part in parts {
+                    part.literals(out);
+                }
+            }
+        }
+    }
+
+    /// Its disjunctive normal form: alternatives, each the scopes it needs, none containing
+    /// another (`a | a b` is `a`).
+    fn dnf(&self) -> Vec<Vec<String>> {
+        match self {
+            Self::Scope(lit) => vec![vec![lit.value()]],
+            Self::Any(parts) => {
+                let mut out = Vec::new();
+                for part in parts {
+                    for alternative in part.dnf() {
+                        or(&mut out, alternative);
+                    }
+                }
+                out
+            }
+            Self::All(parts) => and(parts.iter().map(Self::dnf)),
+        }
+    }
+}
+
+/// The disjunctive normal form of the list `elements` (all of them), or an error on the
+/// list when it has more than [`MAX_ALTERNATIVES`] alternatives. Empty when every element
+/// is a plain scope: the runtime reads that as one alternative of them all.
+pub(crate) fn normalise(
+    elements: &[ScopeExpr],
+    list: Span,
+    errors: &mut Errors,
+) -> Vec<Vec<String>> {
+    if elements.iter().all(ScopeExpr::is_scope) {
+        return Vec::new();
+    }
+    let dnf = and(elements.iter().map(ScopeExpr::dnf));
+    if dnf.len() > MAX_ALTERNATIVES {
+        errors.push(syn::Error::new(
+            list,
+            format!(
+                "these scopes have {} alternatives once expanded; at most {MAX_ALTERNATIVES} are supported",
+                dnf.len()
+            ),
+        ));
+    }
+    dnf
+}
+
+/// Every alternative of each form, combined: the product.
+fn and(forms: impl Iterator<Item = Vec<Vec<String>>>) -> Vec<Vec<String>> {
+    let mut out = vec![Vec::new()];
+    for form in forms {
+        let mut next = Vec::new();
+        for left in &out {
+            for right in &form {
+                let mut alternative = left.clone();
+                for scope in right {
+                    if !alternative.contains(scope) {
+                        alternative.push(scope.clone());
+                    }
+                }
+                or(&mut next, alternative);
+            }
+        }
+        out = next;
+    }
+    out
+}
+
+/// Adds `alternative` to `form` unless one of its subsets is there; drops its supersets.
+fn or(form: &mut Vec<Vec<String>>, alternative: Vec<String>) {
+    let contains = |big: &[String], small: &[String]| small.iter().all(|s| big.contains(s));
+    if form.iter().any(|kept| contains(&alternative, kept)) {
+        return;
+    }
+    form.retain(|kept| !contains(kept, &alternative));
+    form.push(alternative);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> Vec<ScopeExpr> {
+        let list: syn::ExprArray = syn::parse_str(src).unwrap();
+        let mut errors = Errors::default();
+        let out = list
+            .elems
+            .iter()
+            .map(|e| ScopeExpr::parse(e, &mut errors).unwrap())
+            .collect();
+        assert!(errors.finish().is_ok());
+        out
+    }
+
+    fn dnf(src: &str) -> Vec<Vec<String>> {
+        let elements = parse(src);
+        let mut errors = Errors::default();
+        let out = normalise(&elements, Span::call_site(), &mut errors);
+        assert!(errors.finish().is_ok());
+        out
+    }
+
+    #[test]
+    fn plain_lists_need_no_alternatives() {
+        assert!(dnf(r#"["a", "b"]"#).is_empty());
+    }
+
+    #[test]
+    fn expressions_become_alternatives() {
+        assert_eq!(dnf(r#"[any("r", "w"), "me"]"#), [["r", "me"], ["w", "me"]]);
+        assert_eq!(
+            dnf(r#"[any("a", all("b", any("c", "d")))]"#),
+            [vec!["a"], vec!["b", "c"], vec!["b", "d"]]
+        );
+        // `a | a b` is `a`.
+        assert_eq!(dnf(r#"[any("a", all("a", "b"))]"#), [["a"]]);
+    }
+}

@@ -1,0 +1,277 @@
+//! [`Requirement`]: what a path (or a whole handler tree) requires, in disjunctive normal
+//! form: alternatives, any one of which admits a request, each a set of scopes that are all
+//! needed. A plain scope list is one alternative; `any(..)` adds alternatives.
+//!
+//! The compiler builds it: each alternative is a bit mask over the scopes of the handler's
+//! tree ([`Requirement::names`], the handler's required scopes in order), so that the product
+//! of two requirements (the scopes of a node and of the path above it) is a few `|`s, and a
+//! request compares masks, never strings twice. The `Alts` builder is written for the const
+//! evaluator, as `table.rs` is.
+
+use core::fmt;
+
+/// How many alternatives one requirement may have, after normalisation.
+pub const MAX_ALTERNATIVES: usize = 16;
+
+/// A requirement in disjunctive normal form, `&'static` data the compiler computed.
+///
+/// ```
+/// use scopes_runtime::{dependency, secured, SecurityScopes};
+/// use scopes_runtime::graph::Handler;
+///
+/// #[dependency]
+/// async fn authorize(scopes: SecurityScopes) -> Result<(), actix_web::Error> {
+///     scopes.check(&["items:admin"]).map_err(|_| actix_web::error::ErrorForbidden("scope"))
+/// }
+///
+/// #[secured(scopes = [any("items:read", "items:admin")], dependencies = [authorize])]
+/// async fn read_items() -> &'static str { "[]" }
+///
+/// # fn main() {
+/// let alternatives: Vec<Vec<&str>> = <read_items as Handler>::REQUIREMENT
+///     .alternatives()
+///     .map(|alternative| alternative.iter().collect())
+///     .collect();
+/// assert_eq!(alternatives, [["items:read"], ["items:admin"]]);
+/// # }
+/// ```
+#[derive(Clone, Copy)]
+pub struct Requirement {
+    masks: &'static [u32],
+    names: &'static [&'static str],
+}
+
+impl Requirement {
+    /// No scope: one alternative, empty.
+    pub(crate) const NONE: Self = Self {
+        masks: &[0],
+        names: &[],
+    };
+
+    pub(crate) const fn new(masks: &'static [u32], names: &'static [&'static str]) -> Self {
+        Self { masks, names }
+    }
+
+    /// The alternatives, in the order the compiler normalised them (declaration order, a
+    /// plain list first).
+    pub fn alternatives(&self) -> impl ExactSizeIterator<Item = Alternative> + use<> {
+        let names = self.names;
+        self.masks
+            .iter()
+            .map(move |&mask| Alternative { mask, names })
+    }
+
+    /// Whether no scope is required (one alternative, empty).
+    pub const fn is_empty(&self) -> bool {
+        matches!(self.masks, [0])
+    }
+
+    /// The scopes of the handler's tree, in order: what the bits of the alternatives name.
+    pub const fn names(&self) -> &'static [&'static str] {
+        self.names
+    }
+
+    /// The bits of [`Self::names`] that `granted` holds, among `within`.
+    pub(crate) fn granted<S: AsRef<str>>(&self, within: u32, granted: &[S]) -> u32 {
+        let mut bits = 0;
+        for (bit, name) in self.names.iter().enumerate() {
+            if within & (1 << bit) != 0 && granted.iter().any(|g| g.as_ref() == *name) {
+                bits |= 1 << bit;
+            }
+        }
+        bits
+    }
+
+    /// Whether some alternative needs no scope beyond `bits`.
+    pub(crate) fn admits(&self, bits: u32) -> bool {
+        self.masks.iter().any(|alt| alt & !bits == 0)
+    }
+
+    /// The alternative that needs the fewest scopes beyond `bits` (the first of those), and
+    /// what it still needs.
+    pub(crate) fn closest(&self, bits: u32) -> (Alternative, Alternative) {
+        let names = self.names;
+        let best = self
+            .masks
+            .iter()
+            .copied()
+            .min_by_key(|alt| (alt & !bits).count_ones())
+            .unwrap_or(0);
+        (
+            Alternative { mask: best, names },
+            Alternative {
+                mask: best & !bits,
+                names,
+            },
+        )
+    }
+
+    /// The same alternatives, in any order (both of one handler's tree).
+    pub(crate) fn same_as(&self, other: &Self) -> bool {
+        self.masks.len() == other.masks.len()
+            && self.masks.iter().all(|mask| other.masks.contains(mask))
+    }
+}
+
+impl fmt::Debug for Requirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.alternatives()).finish()
+    }
+}
+
+/// One alternative of a [`Requirement`]: scopes that are all needed.
+#[derive(Clone, Copy)]
+pub struct Alternative {
+    mask: u32,
+    names: &'static [&'static str],
+}
+
+impl Alternative {
+    /// The scopes, in the order of the handler's required scopes.
+    pub fn iter(&self) -> impl Iterator<Item = &'static str> + use<> {
+        let (mask, names) = (self.mask, self.names);
+        names
+            .iter()
+            .enumerate()
+            .filter(move |(bit, _)| mask & (1 << bit) != 0)
+            .map(|(_, name)| *name)
+    }
+
+    /// How many scopes it needs.
+    pub fn len(&self) -> usize {
+        self.mask.count_ones() as usize
+    }
+
+    /// Whether it needs no scope.
+    pub fn is_empty(&self) -> bool {
+        self.mask == 0
+    }
+}
+
+impl fmt::Debug for Alternative {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// The scopes joined by single spaces, as RFC 6749 writes a `scope` value.
+impl fmt::Display for Alternative {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, scope) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str(scope)?;
+        }
+        Ok(())
+    }
+}
+
+/// A requirement being built at compile time: up to [`MAX_ALTERNATIVES`] masks, none a
+/// superset of another.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Alts {
+    masks: [u32; MAX_ALTERNATIVES],
+    len: usize,
+}
+
+impl Alts {
+    /// One alternative, empty: what requires nothing.
+    pub(crate) const ONE: Self = Self {
+        masks: [0; MAX_ALTERNATIVES],
+        len: 1,
+    };
+
+    /// No alternative yet (the start of a disjunction).
+    pub(crate) const NONE: Self = Self {
+        masks: [0; MAX_ALTERNATIVES],
+        len: 0,
+    };
+
+    /// Adds the alternative `mask`, unless one it contains is there already; drops those
+    /// that contain it.
+    pub(crate) const fn or(&mut self, mask: u32) {
+        let mut i = 0;
+        while i < self.len {
+            if self.masks[i] & mask == self.masks[i] {
+                return;
+            }
+            i += 1;
+        }
+        let mut kept = 0;
+        let mut i = 0;
+        while i < self.len {
+            if self.masks[i] & mask != mask {
+                self.masks[kept] = self.masks[i];
+                kept += 1;
+            }
+            i += 1;
+        }
+        assert!(
+            kept < MAX_ALTERNATIVES,
+            "scopes: a requirement has more than MAX_ALTERNATIVES (16) alternatives"
+        );
+        self.masks[kept] = mask;
+        self.len = kept + 1;
+    }
+
+    /// Both requirements: every alternative of one with every alternative of the other.
+    pub(crate) const fn and(&self, other: &Self) -> Self {
+        let mut out = Self::NONE;
+        let mut i = 0;
+        while i < self.len {
+            let mut j = 0;
+            while j < other.len {
+                out.or(self.masks[i] | other.masks[j]);
+                j += 1;
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// Whether both hold the same alternatives, in the same order.
+    pub(crate) const fn eq(&self, other: &Self) -> bool {
+        if self.len != other.len {
+            return false;
+        }
+        let mut i = 0;
+        while i < self.len {
+            if self.masks[i] != other.masks[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+
+    /// The masks. A `&'static Alts` (in a `const`) gives a `'static` slice.
+    pub(crate) const fn as_slice(&self) -> &[u32] {
+        self.masks.split_at(self.len).0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Alts;
+
+    #[test]
+    fn products_absorb_supersets() {
+        let mut any = Alts::NONE;
+        any.or(0b01);
+        any.or(0b10);
+        // (a | b) & a == a
+        let mut a = Alts::NONE;
+        a.or(0b01);
+        assert_eq!(any.and(&a).as_slice(), [0b01]);
+        // (a | b) & c == ac | bc
+        let mut c = Alts::NONE;
+        c.or(0b100);
+        assert_eq!(any.and(&c).as_slice(), [0b101, 0b110]);
+        // a | ab == a
+        let mut absorbed = Alts::NONE;
+        absorbed.or(0b11);
+        absorbed.or(0b01);
+        assert_eq!(absorbed.as_slice(), [0b01]);
+    }
+}
