@@ -98,6 +98,9 @@ pub(crate) struct Param {
 pub(crate) enum ParamKind {
     /// `Security<dep>` or `Depends<dep>`: resolve the dependency below this node.
     Dependency(syn::Path),
+    /// `Option<Security<dep>>`: the dependency, or `None` where it refuses the request (a
+    /// client error; FastAPI's `auto_error=False`). Its scopes are not required.
+    OptionalDependency(syn::Path),
     /// `SecurityScopes`: the union of the path down to this node.
     SecurityScopes,
     /// Any other type: an actix-web extractor. It `reads_extensions` unless it is one of

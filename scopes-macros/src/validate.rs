@@ -165,6 +165,15 @@ fn param(ty: &Type, errors: &mut Errors) -> Option<Param> {
             Some(last) if last.ident == "SecurityScopes" && last.arguments.is_none() => {
                 ParamKind::SecurityScopes
             }
+            Some(last) if last.ident == "Option" => match optional_dependency(&last.arguments) {
+                Some((args, wrapper)) => match dependency_arg(args, wrapper, errors)? {
+                    ParamKind::Dependency(dep) => ParamKind::OptionalDependency(dep),
+                    other => other,
+                },
+                None => ParamKind::Extractor {
+                    reads_extensions: true,
+                },
+            },
             Some(last) => ParamKind::Extractor {
                 reads_extensions: !(matches!(last.arguments, PathArguments::AngleBracketed(_))
                     && TRANSPARENT_EXTRACTORS.iter().any(|name| last.ident == name)),
@@ -188,6 +197,22 @@ fn param(ty: &Type, errors: &mut Errors) -> Option<Param> {
         ty: ty.clone(),
         kind,
     })
+}
+
+/// The arguments of `Security<..>` / `Depends<..>` in `Option<Security<..>>`, and the
+/// wrapper's name; `None` for any other `Option<T>` (an actix-web extractor).
+fn optional_dependency(args: &PathArguments) -> Option<(&PathArguments, &syn::Ident)> {
+    let PathArguments::AngleBracketed(args) = args else {
+        return None;
+    };
+    match args.args.first() {
+        Some(GenericArgument::Type(Type::Path(inner))) if args.args.len() == 1 => {
+            let last = inner.path.segments.last()?;
+            (inner.qself.is_none() && (last.ident == "Security" || last.ident == "Depends"))
+                .then_some((&last.arguments, &last.ident))
+        }
+        _ => None,
+    }
 }
 
 /// The dependency named in `Security<dep>` / `Depends<dep>`.

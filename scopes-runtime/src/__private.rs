@@ -56,6 +56,16 @@ where
     ret.into_result().map_err(IntoDepError::into_dep_error)
 }
 
+/// `Option<Security<D>>`: the value, `None` where `D` refused the request (a client error:
+/// FastAPI's `auto_error=False`), or the error of a server failure.
+pub fn optional<T>(result: Result<T, Error>) -> Result<Option<T>, Error> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(error) if error.as_response_error().status_code().is_client_error() => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 /// Implemented by the wrapper fn `#[secured]` generates, and by nothing a route macro made.
 #[diagnostic::on_unimplemented(
     message = "`#[secured]` must be placed above the actix-web route macro",

@@ -49,7 +49,7 @@
 //!   per-request cache. It reads `graph`.
 //! - `oauth2` (feature `oauth2`, on by default): the bearer scheme, tokens, passwords, the
 //!   token endpoint and `AuthError`. It reads `resolve` and `graph`.
-//! - [`services`]: the app's handlers, each `#[secured]` or `#[public]`, listed once
+//! - [`services`](mod@services): the app's handlers, each `#[secured]` or `#[public]`, listed once
 //!   ([`services!`]), for registration, the fail-closed [`Gate`](services::Gate), route
 //!   tables, the security surface and the OpenAPI document; `openapi` (feature `openapi`, on by
 //!   default): the documented security of every operation, from the same `const`s the server
@@ -207,10 +207,19 @@ pub use resolve::{Dependency, Depends, Security};
 /// - The handler must be an `async fn` with a return type implementing `Responder`, placed
 ///   before any actix-web route macro (`#[get]`, `#[post]`, `#[route]`, ..). Handlers
 ///   registered by hand must be module-level items.
-/// - Its parameters are resolved in order: `Security<dep>` / `Depends<dep>` run the
-///   dependency in the path `handler -> dep`; `SecurityScopes` gets the handler's own
-///   scopes; anything else is an actix-web extractor. `dependencies = [..]` run first,
-///   in order, for their checks; their values are discarded.
+/// - Its parameters are resolved dependencies first: `dependencies = [..]`, in order, for
+///   their checks (their values discarded), then each `Security<dep>` / `Depends<dep>` (the
+///   dependency in the path `handler -> dep`) in parameter order, then the rest:
+///   `SecurityScopes` gets the handler's own scopes; anything else is an actix-web
+///   extractor. So an anonymous caller is refused (401) before its body, path or query is
+///   read or validated, whatever the order of the parameters (FastAPI's order too).
+/// - `Option<Security<dep>>` is `None` where `dep` refuses the request with a client error
+///   (no token, a bad one, a scope missing: FastAPI's `auto_error=False`); a server error
+///   (5xx) is still the response. Its scopes are not required by the handler, and it cannot
+///   be the dependency that checks the handler's own scopes.
+/// - A handler not marked `#[secured]` (or `#[public]`) that takes `Security<..>` is
+///   refused at compile time with "`Security<..>` and `Depends<..>` are resolved by the
+///   graph: this handler is not part of it", noting what to add.
 /// - The first error (from a dependency or an extractor) becomes the response.
 /// - A dependency reached twice under the same scope union runs once per request.
 /// - **Scopes are enforced by construction.** The handler's body runs only once every scope

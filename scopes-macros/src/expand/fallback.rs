@@ -110,6 +110,7 @@ fn node_impl(func: &ItemFn, kind: NodeKind) -> TokenStream {
         own_scopes: TokenStream::new(),
         alternatives: TokenStream::new(),
         children: TokenStream::new(),
+        optional: 0,
         decorator_count: 0,
         routes: &route::routes(&func.attrs),
         reads_extensions: false,

@@ -14,14 +14,25 @@ use crate::route::Route;
 pub(super) fn node_impl(node: &Node, marker: &TokenStream) -> TokenStream {
     let p = private();
     let scopes = node.scopes.iter().map(|scope| &scope.lit);
-    let children = node
+    let children: Vec<(&syn::Path, bool)> = node
         .decorators
         .iter()
+        .map(|dep| (dep, false))
         .chain(node.params.iter().filter_map(|param| match &param.kind {
-            ParamKind::Dependency(dep) => Some(dep),
+            ParamKind::Dependency(dep) => Some((dep, false)),
+            ParamKind::OptionalDependency(dep) => Some((dep, true)),
             _ => None,
         }))
-        .map(|dep| quote_spanned!(dep.span()=> <#dep as #p::Node>::INFO));
+        .collect();
+    // Bit `i`: the `i`-th child is optional (at most 64 children, which no node has).
+    let optional = children
+        .iter()
+        .enumerate()
+        .filter(|(i, (_, optional))| *optional && *i < 64)
+        .fold(0u64, |mask, (i, _)| mask | 1 << i);
+    let children = children
+        .iter()
+        .map(|(dep, _)| quote_spanned!(dep.span()=> <#dep as #p::Node>::INFO));
     let info = NodeInfo {
         ident: &node.func.sig.ident,
         kind: node.kind,
@@ -34,6 +45,7 @@ pub(super) fn node_impl(node: &Node, marker: &TokenStream) -> TokenStream {
             quote!(#(#alternatives),*)
         },
         children: quote!(#(#children),*),
+        optional,
         decorator_count: node.decorators.len(),
         routes: &node.routes,
         reads_extensions: node.reads_extensions(),
@@ -56,6 +68,8 @@ pub(super) struct NodeInfo<'a> {
     pub(super) alternatives: TokenStream,
     /// The children's `INFO`s, comma-separated.
     pub(super) children: TokenStream,
+    /// Bit `i`: the `i`-th child is optional (`Option<Security<..>>`).
+    pub(super) optional: u64,
     /// How many of the children, from the first, are `dependencies = [..]`.
     pub(super) decorator_count: usize,
     /// The routes of the route macros below.
@@ -89,6 +103,7 @@ impl NodeInfo<'_> {
             own_scopes,
             alternatives,
             children,
+            optional,
             decorator_count,
             reads_extensions,
             checks_scopes,
@@ -104,6 +119,7 @@ impl NodeInfo<'_> {
                     &[#own_scopes],
                     &[#alternatives],
                     &[#children],
+                    #optional,
                     #decorator_count,
                     &[#(#routes),*],
                     #reads_extensions,
@@ -134,7 +150,7 @@ pub(super) fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>
     let p = private();
     // The children, in `NodeInfo::children` order: decorators, then dependency parameters.
     let mut child = 0usize;
-    let mut resolve = |dep: &syn::Path| {
+    let mut resolve = |dep: &syn::Path, optional: bool| {
         let index = child;
         child += 1;
         // The first child's subtree starts right below its parent; the others' after their
@@ -148,23 +164,45 @@ pub(super) fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>
         let future = quote_spanned! {dep.span()=>
             <#dep as #p::Dependency>::resolve(#path, __scopes_cx)
         };
-        if records {
-            quote_spanned!(dep.span()=> #p::Checks::during(&__scopes_checks, #future).await?)
+        let future = if records {
+            quote_spanned!(dep.span()=> #p::Checks::during(&__scopes_checks, #future))
+        } else {
+            future
+        };
+        if optional {
+            quote_spanned!(dep.span()=> #p::optional(#future.await)?)
         } else {
             quote_spanned!(dep.span()=> #future.await?)
         }
     };
     let mut stmts = Vec::new();
     for dep in &node.decorators {
-        let value = resolve(dep);
+        let value = resolve(dep, false);
         stmts.push(quote_spanned!(dep.span()=> let _ = #value;));
     }
+    // Dependencies first, in order, then the other parameters: an anonymous caller is
+    // refused before anything reads or validates its input (FastAPI's order too).
     let mut args = Vec::new();
+    let mut others = Vec::new();
     for (i, param) in node.params.iter().enumerate() {
         let arg = format_ident!("__scopes_arg{}", i);
+        args.push(arg.clone());
+        match &param.kind {
+            ParamKind::Dependency(dep) => {
+                let value = resolve(dep, false);
+                stmts.push(quote_spanned!(dep.span()=> let #arg = #value;));
+            }
+            ParamKind::OptionalDependency(dep) => {
+                let value = resolve(dep, true);
+                stmts.push(quote_spanned!(dep.span()=> let #arg = #value;));
+            }
+            _ => others.push((arg, param)),
+        }
+    }
+    for (arg, param) in others {
         let ty = &param.ty;
         let (value, span) = match &param.kind {
-            ParamKind::Dependency(dep) => (resolve(dep), dep.span()),
+            ParamKind::Dependency(_) | ParamKind::OptionalDependency(_) => continue,
             ParamKind::SecurityScopes => (quote!(#p::GraphPath::scopes(__scopes_path)), ty.span()),
             ParamKind::Extractor { .. } => (
                 // Spanned at the user's type: a type that is not an extractor gets one
@@ -181,7 +219,6 @@ pub(super) fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>
             ),
         };
         stmts.push(quote_spanned!(span=> let #arg = #value;));
-        args.push(arg);
     }
     (stmts, args)
 }

@@ -76,6 +76,9 @@ pub struct NodeInfo {
     pub alternatives: &'static [&'static [&'static str]],
     /// The dependencies this node uses: decorator dependencies first, then parameters, in order.
     pub children: &'static [&'static NodeInfo],
+    /// Bit `i`: `children[i]` is optional (`Option<Security<..>>`): its refusal gives `None`,
+    /// and its scopes are not required.
+    pub optional: u64,
     /// How many of `children`, from the first, are `dependencies = [..]`: run for their
     /// checks, their values discarded.
     pub decorator_count: usize,
@@ -104,6 +107,7 @@ impl NodeInfo {
         own_scopes: &'static [&'static str],
         alternatives: &'static [&'static [&'static str]],
         children: &'static [&'static NodeInfo],
+        optional: u64,
         decorator_count: usize,
         routes: &'static [Route],
         reads_extensions: bool,
@@ -116,6 +120,7 @@ impl NodeInfo {
             own_scopes,
             alternatives,
             children,
+            optional,
             decorator_count,
             routes,
             reads_extensions,
@@ -133,19 +138,24 @@ impl NodeInfo {
         }
     }
 
-    /// Whether some node below this one can check the scopes of its path
-    /// ([`NodeInfo::checks_scopes`]).
+    /// Whether some node below this one, not under an optional child, can check the scopes
+    /// of its path ([`NodeInfo::checks_scopes`]).
     #[doc(hidden)]
     pub const fn below_checks_scopes(&self) -> bool {
         let mut c = 0;
         while c < self.children.len() {
             let child = self.children[c];
-            if child.checks_scopes || child.below_checks_scopes() {
+            if !self.is_optional(c) && (child.checks_scopes || child.below_checks_scopes()) {
                 return true;
             }
             c += 1;
         }
         false
+    }
+
+    /// Whether `children[child]` is optional.
+    pub const fn is_optional(&self, child: usize) -> bool {
+        child < 64 && self.optional & (1 << child) != 0
     }
 
     /// Whether some node of the tree under this one (this one included) is a stand-in.

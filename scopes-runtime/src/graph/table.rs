@@ -213,6 +213,13 @@ const fn fill(
     let children = node.children.len();
     let mut c = 0;
     while c < children {
+        // An optional child's requirement is its own path's, not the handler's.
+        let mut ignored = Alts::ONE;
+        let required = if node.is_optional(c) {
+            &mut ignored
+        } else {
+            &mut *required
+        };
         next = fill(node.children[c], at, rows, next, tree, required);
         c += 1;
     }
@@ -312,7 +319,9 @@ pub(crate) const fn tree_union(node: &NodeInfo, acc: ScopeSet) -> ScopeSet {
     let mut acc = acc.union(&ScopeSet::from_slice(node.own_scopes));
     let mut i = 0;
     while i < node.children.len() {
-        acc = tree_union(node.children[i], acc);
+        if !node.is_optional(i) {
+            acc = tree_union(node.children[i], acc);
+        }
         i += 1;
     }
     acc

@@ -25,7 +25,7 @@ pub use extractor::Extractor;
 pub use extractor::{ExtractParam, NotAnExtractor, Param};
 #[doc(hidden)]
 pub use resolution::Resolution;
-pub use value::{Depends, Resolved, Security};
+pub use value::{Depends, Resolved, ResolvedByTheGraph, Security};
 
 /// An async function marked `#[dependency]`, usable as `Security<f>` or `Depends<f>`.
 ///

@@ -116,6 +116,35 @@ impl<T> Deref for Resolved<T> {
     }
 }
 
+/// Why a handler outside the graph cannot take `Security<..>`: the value is resolved by the
+/// graph, which only `#[secured]`, `#[public]` and `#[dependency]` build. Implemented by no
+/// type, so that actix-web's `FromRequest` bound names it, and its message, instead of its
+/// own "`Resolved<..>: FromRequest` is not satisfied".
+#[diagnostic::on_unimplemented(
+    message = "`Security<..>` and `Depends<..>` are resolved by the graph: this handler is not part of it",
+    label = "a dependency of a handler that is not marked",
+    note = "add `#[secured]` (or `#[public]`) above the route macro of this handler, or `#[dependency]` to this fn"
+)]
+pub trait ResolvedByTheGraph: sealed::Never {}
+
+mod sealed {
+    /// Implemented by no type.
+    pub trait Never {}
+}
+
+/// Never used: no type is [`ResolvedByTheGraph`]. (Answers a 500 rather than panic, should
+/// that ever change.)
+impl<T: ResolvedByTheGraph + 'static> actix_web::FromRequest for Resolved<T> {
+    type Error = actix_web::Error;
+    type Future = core::future::Ready<Result<Self, actix_web::Error>>;
+
+    fn from_request(_: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        core::future::ready(Err(actix_web::error::ErrorInternalServerError(
+            "Internal Server Error",
+        )))
+    }
+}
+
 impl<T: fmt::Debug> fmt::Debug for Resolved<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Security").field(&**self).finish()

@@ -88,6 +88,7 @@ impl Node for Authorized {
         &[],
         &[],
         0,
+        0,
         &[],
         false,
         true,

@@ -200,6 +200,7 @@ impl Node for VerifiedToken {
         &[],
         &[],
         0,
+        0,
         &[],
         false,
         false,
