@@ -2,7 +2,7 @@
 //!
 //! | FastAPI tutorial | here |
 //! |---|---|
-//! | `oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", scopes={..})` | [`OAUTH2`] |
+//! | `oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", scopes={..})` | [`OAUTH2`], its scopes declared by [`Scopes`] |
 //! | `async def get_current_user(security_scopes: SecurityScopes, token = Depends(oauth2_scheme))` | [`get_current_user`] |
 //! | `async def get_current_active_user(current_user = Security(get_current_user, scopes=["me"]))` | [`get_current_active_user`] |
 
@@ -13,19 +13,23 @@ use actix_web::{post, web};
 use scopes_runtime::oauth2::FormError;
 use scopes_runtime::{
     AuthError, OAuth2PasswordBearer, OAuth2PasswordRequestForm, PasswordHasher, Security,
-    SecurityScopes, TokenConfig, TokenResponse, VerifiedToken, dependency, public,
+    SecurityScopes, TokenConfig, TokenResponse, VerifiedToken, dependency, public, scopes,
 };
 
 use crate::users::{User, UserDb};
 
-/// The scheme and the one place scopes are described.
-pub const OAUTH2: OAuth2PasswordBearer = OAuth2PasswordBearer::new(
-    "token",
-    &[
-        ("me", "Read information about the current user."),
-        ("items", "Read items."),
-    ],
-);
+scopes! {
+    /// The one place scopes are declared and described: the scheme's catalogue (and so the
+    /// OpenAPI document's), and what every scope literal of the app is checked against at
+    /// compile time (it sits in the tree under [`get_current_user`]).
+    pub Scopes {
+        "me" => "Read information about the current user.",
+        "items" => "Read items.",
+    }
+}
+
+/// The scheme, with the declared scopes.
+pub const OAUTH2: OAuth2PasswordBearer = OAuth2PasswordBearer::new("token", Scopes::ALL);
 
 /// bcrypt at the tutorial's cost, on actix-web's blocking pool.
 pub static PASSWORDS: PasswordHasher = PasswordHasher::new();
@@ -35,7 +39,7 @@ pub static PASSWORDS: PasswordHasher = PasswordHasher::new();
 pub struct TokenLifetime(pub Duration);
 
 /// The tutorial's `get_current_user`: a valid token, a known user, every required scope.
-#[dependency]
+#[dependency(dependencies = [Scopes])]
 pub async fn get_current_user(
     security_scopes: SecurityScopes,
     token: Security<VerifiedToken>,

@@ -83,7 +83,8 @@ fn routes_prints_the_security_surface() {
         ["POST", "/token", "login_for_access_token", "public", "-"]
     );
     assert!(
-        table.contains("get_current_active_user[me] -> get_current_user -> VerifiedToken"),
+        table
+            .contains("get_current_active_user[me] -> get_current_user -> (Scopes, VerifiedToken)"),
         "{table}"
     );
     assert_eq!(row("/users/me/")[4], "[me]");

@@ -3,9 +3,10 @@
 
 pub use actix_web;
 
+pub use crate::graph::declaration_error;
 pub use crate::graph::{
-    GraphPath, Handler, Node, NodeInfo, NodeKind, Route, ScopeTable, child_offset, scopes_eq,
-    tree_len,
+    Declared, GraphPath, Handler, Node, NodeInfo, NodeKind, Route, ScopeTable, child_offset,
+    scopes_eq, tree_len,
 };
 pub use crate::resolve::{
     Checks, Dependency, ExtractParam, NotAnExtractor, Param, Resolution, Security, cached, store,
@@ -54,6 +55,11 @@ where
     R::Err: IntoDepError,
 {
     ret.into_result().map_err(IntoDepError::into_dep_error)
+}
+
+/// The value of a dependency that gives `()` (a [`scopes!`](crate::scopes!) declaration).
+pub fn unit() -> crate::resolve::Resolved<()> {
+    crate::resolve::Resolved::owned(())
 }
 
 /// `Option<Security<D>>`: the value, `None` where `D` refused the request (a client error:

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::graph::{marker, node_impl, resolution};
+use super::graph::{declared_checks, marker, node_impl, resolution};
 use super::private;
 use crate::model::{Node, Output};
 
@@ -15,6 +15,7 @@ pub(super) fn expand(node: &Node) -> TokenStream {
     let func = &node.func;
     let name = &func.sig.ident;
     let node_impl = node_impl(node, &quote!(#name));
+    let declared = declared_checks(node, &quote!(#name));
     let (stmts, args) = resolution(node, &quote!(#name));
     let p = private();
     let call = quote!(#name(#(#args),*).await);
@@ -57,6 +58,8 @@ pub(super) fn expand(node: &Node) -> TokenStream {
         #not_a_result
 
         #node_impl
+
+        #declared
 
         // Evaluated here, so that a dependency cycle is reported where it is declared (a
         // handler's description is evaluated with its table of scopes).

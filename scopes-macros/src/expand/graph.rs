@@ -55,6 +55,26 @@ pub(super) fn node_impl(node: &Node, marker: &TokenStream) -> TokenStream {
     info.node_impl(marker)
 }
 
+/// For each of the node's scope literals, a `const` spanned on it that fails when a
+/// declaration (`scopes!`) in the node's subtree does not declare it: "scope `x` is not
+/// declared: did you mean `y`?".
+pub(super) fn declared_checks(node: &Node, marker: &TokenStream) -> TokenStream {
+    let p = private();
+    let checks = node.scopes.iter().map(|scope| {
+        let lit = &scope.lit;
+        quote_spanned! {lit.span()=>
+            const _: () = {
+                const CHECK: &#p::Declared =
+                    &#p::Declared::check(<#marker as #p::Node>::INFO, #lit);
+                if let ::core::option::Option::Some(message) = CHECK.message() {
+                    ::core::panic!("{}", message)
+                }
+            };
+        }
+    });
+    quote!(#(#checks)*)
+}
+
 /// The parts of a node's `NodeInfo` that differ from node to node.
 pub(super) struct NodeInfo<'a> {
     /// The function's name (its raw `r#` prefix dropped in the description).

@@ -36,12 +36,15 @@
 //! # }
 //! ```
 
+mod declared;
 mod requirement;
 mod scope_set;
 pub(crate) mod scope_token;
 mod scopes;
 mod table;
 
+#[doc(hidden)]
+pub use declared::{Declared, declaration_error};
 pub use requirement::{Alternative, MAX_ALTERNATIVES, Requirement};
 #[doc(hidden)]
 pub use scope_set::ScopeSet;
@@ -91,6 +94,10 @@ pub struct NodeInfo {
     /// Whether the node can check the scopes of its path: it takes [`SecurityScopes`] (to
     /// hand to `require_scopes`), or it is the runtime's `Authorized`, which checks them.
     pub checks_scopes: bool,
+    /// The scopes this node declares, with their descriptions: a declaration made by
+    /// [`scopes!`](crate::scopes!), against which every scope named above it is checked.
+    /// Empty for every other node.
+    pub declares: &'static [(&'static str, &'static str)],
     /// Whether the macro found the node's attribute or signature invalid and emitted a
     /// stand-in (the crate does not compile): checks on its tree then stay quiet.
     broken: bool,
@@ -125,7 +132,17 @@ impl NodeInfo {
             routes,
             reads_extensions,
             checks_scopes,
+            declares: &[],
             broken: false,
+        }
+    }
+
+    /// The node of a declaration of `scopes`.
+    #[doc(hidden)]
+    pub const fn declaring(self, scopes: &'static [(&'static str, &'static str)]) -> Self {
+        Self {
+            declares: scopes,
+            ..self
         }
     }
 

@@ -105,6 +105,33 @@ impl Services {
         Gate::new(*self)
     }
 
+    /// The scopes of `declared` (a [`scopes!`](crate::scopes!) declaration's `ALL`) that no
+    /// listed handler requires: advertised in the OpenAPI document and the token endpoint
+    /// for nothing. A test asserts it is empty.
+    ///
+    /// ```
+    /// use scopes_runtime::{public, services, services::Services};
+    ///
+    /// #[public]
+    /// #[actix_web::get("/health")]
+    /// async fn health() -> &'static str { "ok" }
+    ///
+    /// const SERVICES: Services = services![health];
+    /// assert_eq!(SERVICES.unused_scopes(&[("admin", "Administer.")]), ["admin"]);
+    /// ```
+    pub fn unused_scopes(&self, declared: &[(&'static str, &'static str)]) -> Vec<&'static str> {
+        declared
+            .iter()
+            .map(|(scope, _)| *scope)
+            .filter(|scope| {
+                !self
+                    .handlers
+                    .iter()
+                    .any(|handler| handler.required_scopes.contains(scope))
+            })
+            .collect()
+    }
+
     /// Every route of the list with its status and requirement: the security surface, as
     /// data (JSON, Markdown) for reviews and snapshot tests.
     pub fn surface(&self) -> SecuritySurface {
