@@ -199,7 +199,7 @@ pub const fn declaration_error(scopes: &[(&str, &str)]) -> Option<&'static str> 
 }
 
 /// Declares an app's scopes once, with their descriptions: the catalogue of its
-/// [`OAuth2PasswordBearer`](crate::OAuth2PasswordBearer) (and so of its OpenAPI document),
+/// `OAuth2PasswordBearer` (and so of its OpenAPI document),
 /// and the list every scope literal of the graph is checked against at compile time.
 ///
 /// It defines a type, a dependency that does nothing, to place in the tree where scopes are
@@ -210,7 +210,7 @@ pub const fn declaration_error(scopes: &[(&str, &str)]) -> Option<&'static str> 
 ///
 /// # Examples
 /// ```
-/// use scopes_runtime::{dependency, scopes, secured, Authorized, Security};
+/// use scopes_runtime::{dependency, scopes, secured, Security, SecurityScopes};
 ///
 /// scopes! {
 ///     /// The notes API's scopes.
@@ -220,9 +220,11 @@ pub const fn declaration_error(scopes: &[(&str, &str)]) -> Option<&'static str> 
 ///     }
 /// }
 ///
+/// // With the `oauth2` feature this is typically `token: Security<Authorized>`.
 /// #[dependency(dependencies = [NotesScopes])]
-/// async fn current_user(token: Security<Authorized>) -> String {
-///     token.sub().to_owned()
+/// async fn current_user(scopes: SecurityScopes) -> Result<String, actix_web::Error> {
+///     scopes.check(&["notes:read"]).map_err(|_| actix_web::error::ErrorForbidden("scope"))?;
+///     Ok("alice".to_owned())
 /// }
 ///
 /// #[secured(scopes = ["notes:read"])]
@@ -239,10 +241,10 @@ pub const fn declaration_error(scopes: &[(&str, &str)]) -> Option<&'static str> 
 /// `notes:read`? (`NotesScopes` declares `notes:read`, `notes:write`)", on the literal.
 ///
 /// ```compile_fail
-/// # use scopes_runtime::{dependency, scopes, secured, Authorized, Security};
+/// # use scopes_runtime::{dependency, scopes, secured, Security, SecurityScopes};
 /// # scopes! { pub NotesScopes { "notes:read" => "Read notes." } }
 /// # #[dependency(dependencies = [NotesScopes])]
-/// # async fn current_user(token: Security<Authorized>) -> String { token.sub().to_owned() }
+/// # async fn current_user(scopes: SecurityScopes) -> String { scopes.scope_str().to_owned() }
 /// #[secured(scopes = ["notes:raed"])]
 /// async fn read_notes(user: Security<current_user>) -> String {
 ///     user.into_inner()
