@@ -24,6 +24,18 @@
 //! ```
 //!
 //! The helpers panic when a token cannot be signed: they are meant for tests.
+//!
+//! # Security matrix
+//! [`security_matrix`] (or [`SecurityMatrix`], to choose the subject, the error style and
+//! path parameters) derives the security cases of every route of an app's
+//! [`Services`](crate::services::Services) from its security surface, sends them to the app
+//! in process and reports what it answered ([`MatrixReport`]): no token, a malformed and a
+//! wrongly signed token refused with 401; for each alternative of a route's requirement, a
+//! token lacking each one of its scopes refused (401, or 403 in RFC 6750 style) and a token
+//! with exactly its scopes not refused; a public route not refused without a token.
+//! [`MatrixReport::assert_passed`] fails the test with the table of every mismatch.
+
+mod matrix;
 
 use core::time::Duration;
 
@@ -35,6 +47,7 @@ use actix_web::HttpRequest;
 use crate::graph::{GraphPath, Handler, SecurityScopes, child_offset, str_eq};
 use crate::oauth2::{Claims, JwtKeys, TokenConfig};
 use crate::resolve::{Dependency, Resolution, Security};
+pub use matrix::{Expected, MatrixCase, MatrixReport, SecurityMatrix, security_matrix};
 
 /// The HS256 secret of [`token_config`]. Public: never use it outside tests.
 pub const TEST_SECRET: &str = "scopes-runtime testing secret, not for production use";
