@@ -590,7 +590,7 @@ mod tests {
             path: "/reports",
             handler: "reports",
             public: false,
-            requirement: vec![&["reports", "audit"][..], &["reports"][..]],
+            requirement: vec![vec!["reports", "audit"], vec!["reports"]],
             chain: String::new(),
         };
         let matrix = SecurityMatrix {
