@@ -92,6 +92,20 @@ pub(crate) struct Param {
     pub(crate) ty: Type,
     /// What the type says the parameter is.
     pub(crate) kind: ParamKind,
+    /// `#[scopes(..)]` on a dependency parameter: scopes given at the use site.
+    pub(crate) use_site: Option<UseSite>,
+}
+
+/// Scopes given to a dependency where it is used, `#[scopes("items")] user: Security<dep>`
+/// (FastAPI's `Security(dep, scopes=["items"])`): a hidden node between the user and the
+/// dependency, with those scopes and the dependency as its one child.
+pub(crate) struct UseSite {
+    /// The scopes, checked as a node's are.
+    pub(crate) scopes: Vec<Scope>,
+    /// Their alternatives, when they hold `any(..)` / `all(..)`.
+    pub(crate) alternatives: Vec<Vec<String>>,
+    /// The hidden node's marker type.
+    pub(crate) marker: syn::Ident,
 }
 
 /// How a parameter is obtained.

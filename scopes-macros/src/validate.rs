@@ -4,12 +4,14 @@
 
 use std::collections::HashSet;
 
+use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type};
 
 use crate::attr::Args;
 use crate::errors::Errors;
-use crate::model::{Node, NodeKind, Output, Param, ParamKind, Scope};
+use crate::model::{Node, NodeKind, Output, Param, ParamKind, Scope, UseSite};
 use crate::route;
+use crate::scope_expr::{self, ScopeExpr};
 use crate::scope_token::check_scope_token;
 
 impl Node {
@@ -24,9 +26,11 @@ impl Node {
     pub(crate) fn from_fn(
         kind: NodeKind,
         args: Args,
-        func: ItemFn,
+        mut func: ItemFn,
         mut errors: Errors,
     ) -> Result<Node, (syn::Error, ItemFn)> {
+        // `#[scopes(..)]` on parameters is ours: taken off before anything else sees the fn.
+        let use_site_attrs = take_use_site_attrs(&mut func);
         check_signature(kind, &func.sig, &mut errors);
         if let (NodeKind::Public, Some(first)) = (kind, args.scopes.first()) {
             errors.spanned(
@@ -35,11 +39,13 @@ impl Node {
             );
         }
         let scopes = scopes(args.scopes, &mut errors);
+        let mut use_site_attrs = use_site_attrs.into_iter();
         let params = func
             .sig
             .inputs
             .iter()
-            .filter_map(|input| match input {
+            .enumerate()
+            .filter_map(|(i, input)| match input {
                 FnArg::Receiver(receiver) => {
                     errors.spanned(
                         receiver,
@@ -50,7 +56,13 @@ impl Node {
                     );
                     None
                 }
-                FnArg::Typed(typed) => param(&typed.ty, &mut errors),
+                FnArg::Typed(typed) => {
+                    let mut param = param(&typed.ty, &mut errors)?;
+                    if let Some(Some(attr)) = use_site_attrs.next() {
+                        param.use_site = use_site(&attr, &param, &func.sig.ident, i, &mut errors);
+                    }
+                    Some(param)
+                }
             })
             .collect();
 
@@ -196,6 +208,79 @@ fn param(ty: &Type, errors: &mut Errors) -> Option<Param> {
     Some(Param {
         ty: ty.clone(),
         kind,
+        use_site: None,
+    })
+}
+
+/// The name of the parameter attribute that gives a dependency scopes at its use site.
+const USE_SITE: &str = "scopes";
+
+/// Takes every `#[scopes(..)]` off the fn's parameters: for each parameter (the receiver
+/// included, for alignment) the first one, if any. A second one on one parameter is kept on
+/// it, for rustc to refuse.
+fn take_use_site_attrs(func: &mut ItemFn) -> Vec<Option<syn::Attribute>> {
+    func.sig
+        .inputs
+        .iter_mut()
+        .map(|input| match input {
+            FnArg::Typed(typed) => {
+                let at = typed
+                    .attrs
+                    .iter()
+                    .position(|a| a.path().is_ident(USE_SITE))?;
+                Some(typed.attrs.remove(at))
+            }
+            FnArg::Receiver(_) => None,
+        })
+        .collect()
+}
+
+/// The scopes `#[scopes(..)]` gives the dependency of `param` (the `i`-th of `func`), as
+/// FastAPI's `Security(dep, scopes=[..])`: an edge node between this node and the dependency.
+fn use_site(
+    attr: &syn::Attribute,
+    param: &Param,
+    func: &syn::Ident,
+    i: usize,
+    errors: &mut Errors,
+) -> Option<UseSite> {
+    if !matches!(
+        param.kind,
+        ParamKind::Dependency(_) | ParamKind::OptionalDependency(_)
+    ) {
+        errors.spanned(
+            attr,
+            "`#[scopes(..)]` goes on a `Security<..>` or `Depends<..>` parameter",
+        );
+        return None;
+    }
+    let elements = match attr
+        .parse_args_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+    {
+        Ok(elements) => elements,
+        Err(error) => {
+            errors.push(syn::Error::new(
+                error.span(),
+                "expected `#[scopes(\"scope\", ..)]`, like `#[scopes(\"items\")]`",
+            ));
+            return None;
+        }
+    };
+    let parsed: Vec<ScopeExpr> = elements
+        .iter()
+        .filter_map(|element| ScopeExpr::parse(element, errors))
+        .collect();
+    let mut literals = Vec::new();
+    for element in &parsed {
+        element.literals(&mut literals);
+    }
+    let alternatives = scope_expr::normalise(&parsed, attr.span(), errors);
+    let scopes = scopes(literals.into_iter().cloned().collect(), errors);
+    let func = func.to_string();
+    Some(UseSite {
+        scopes,
+        alternatives,
+        marker: quote::format_ident!("__scopes_use_site_{}_{}", func.trim_start_matches("r#"), i),
     })
 }
 

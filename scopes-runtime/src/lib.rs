@@ -213,6 +213,28 @@ pub use resolve::{Dependency, Depends, Security};
 ///   `SecurityScopes` gets the handler's own scopes; anything else is an actix-web
 ///   extractor. So an anonymous caller is refused (401) before its body, path or query is
 ///   read or validated, whatever the order of the parameters (FastAPI's order too).
+/// - `#[scopes(expr, ..)]` on a `Security<dep>` parameter gives `dep` scopes where it is
+///   used, as FastAPI's `Security(dep, scopes=[..])` does: the path `handler -> dep` then
+///   holds them (between the node and `dep`, as a node of its own named `Security`), in the
+///   same grammar as `scopes = [..]`. The node-level form (`#[dependency(scopes = [..])]`)
+///   writes them once for every use; the use-site form gives each use its own.
+///
+///   ```
+///   # use actix_web::get;
+///   # use scopes_runtime::{dependency, secured, Security, SecurityScopes};
+///   # #[dependency]
+///   # async fn get_current_active_user(scopes: SecurityScopes) -> Result<String, actix_web::Error> {
+///   #     scopes.check(&["items"]).map_err(|_| actix_web::error::ErrorForbidden("scope"))?;
+///   #     Ok("johndoe".into())
+///   # }
+///   #[secured]
+///   #[get("/users/me/items/")]
+///   async fn read_own_items(
+///       #[scopes("items")] current_user: Security<get_current_active_user>,
+///   ) -> String {
+///       current_user.into_inner()
+///   }
+///   ```
 /// - `Option<Security<dep>>` is `None` where `dep` refuses the request with a client error
 ///   (no token, a bad one, a scope missing: FastAPI's `auto_error=False`); a server error
 ///   (5xx) is still the response. Its scopes are not required by the handler, and it cannot

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::graph::{declared_checks, marker, node_impl, resolution};
+use super::graph::{declared_checks, marker, node_impl, resolution, use_sites};
 use super::private;
 use crate::model::{Node, Output};
 
@@ -16,6 +16,7 @@ pub(super) fn expand(node: &Node) -> TokenStream {
     let name = &func.sig.ident;
     let node_impl = node_impl(node, &quote!(#name));
     let declared = declared_checks(node, &quote!(#name));
+    let use_sites = use_sites(node);
     let (stmts, args) = resolution(node, &quote!(#name));
     let p = private();
     let call = quote!(#name(#(#args),*).await);
@@ -60,6 +61,8 @@ pub(super) fn expand(node: &Node) -> TokenStream {
         #node_impl
 
         #declared
+
+        #use_sites
 
         // Evaluated here, so that a dependency cycle is reported where it is declared (a
         // handler's description is evaluated with its table of scopes).

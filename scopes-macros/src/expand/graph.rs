@@ -14,13 +14,13 @@ use crate::route::Route;
 pub(super) fn node_impl(node: &Node, marker: &TokenStream) -> TokenStream {
     let p = private();
     let scopes = node.scopes.iter().map(|scope| &scope.lit);
-    let children: Vec<(&syn::Path, bool)> = node
+    let children: Vec<(syn::Path, bool)> = node
         .decorators
         .iter()
-        .map(|dep| (dep, false))
+        .map(|dep| (dep.clone(), false))
         .chain(node.params.iter().filter_map(|param| match &param.kind {
-            ParamKind::Dependency(dep) => Some((dep, false)),
-            ParamKind::OptionalDependency(dep) => Some((dep, true)),
+            ParamKind::Dependency(_) => Some((child_path(param)?, false)),
+            ParamKind::OptionalDependency(_) => Some((child_path(param)?, true)),
             _ => None,
         }))
         .collect();
@@ -55,24 +55,110 @@ pub(super) fn node_impl(node: &Node, marker: &TokenStream) -> TokenStream {
     info.node_impl(marker)
 }
 
+/// The node a dependency parameter resolves: its dependency, or the use-site node in front
+/// of it when the parameter has `#[scopes(..)]`.
+fn child_path(param: &crate::model::Param) -> Option<syn::Path> {
+    let dep = match &param.kind {
+        ParamKind::Dependency(dep) | ParamKind::OptionalDependency(dep) => dep,
+        _ => return None,
+    };
+    Some(match &param.use_site {
+        Some(site) => {
+            let mut marker = site.marker.clone();
+            marker.set_span(dep.span());
+            syn::Path::from(marker)
+        }
+        None => dep.clone(),
+    })
+}
+
+/// The use-site nodes of the node's `#[scopes(..)]` parameters: each a hidden marker with
+/// those scopes and the parameter's dependency as its one child, resolving the dependency
+/// below it (FastAPI's `Security(dep, scopes=[..])`).
+pub(super) fn use_sites(node: &Node) -> TokenStream {
+    let p = private();
+    let sites = node.params.iter().filter_map(|param| {
+        let site = param.use_site.as_ref()?;
+        let (ParamKind::Dependency(dep) | ParamKind::OptionalDependency(dep)) = &param.kind else {
+            return None;
+        };
+        let marker = &site.marker;
+        let scopes = site.scopes.iter().map(|scope| &scope.lit);
+        let alternatives = site.alternatives.iter().map(|alternative| {
+            let scopes = alternative.iter();
+            quote!(&[#(#scopes),*])
+        });
+        let name = marker.to_string();
+        let checks = site
+            .scopes
+            .iter()
+            .map(|scope| declared_check(&scope.lit, &quote!(#marker)));
+        Some(quote_spanned! {dep.span()=>
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            enum #marker {}
+
+            impl #p::Node for #marker {
+                const INFO: &'static #p::NodeInfo = &#p::NodeInfo::new(
+                    "Security",
+                    ::core::concat!(::core::module_path!(), "::", #name),
+                    #p::NodeKind::Dependency,
+                    &[#(#scopes),*],
+                    &[#(#alternatives),*],
+                    &[<#dep as #p::Node>::INFO],
+                    0,
+                    0,
+                    &[],
+                    false,
+                    false,
+                );
+            }
+
+            impl #p::Dependency for #marker {
+                type Output = <#dep as #p::Dependency>::Output;
+
+                fn resolve(
+                    __scopes_path: #p::GraphPath,
+                    __scopes_cx: &mut #p::Resolution,
+                ) -> impl ::core::future::Future<
+                    Output = ::core::result::Result<#p::Security<Self>, #p::actix_web::Error>,
+                > {
+                    <#dep as #p::Dependency>::resolve(
+                        #p::GraphPath::child(__scopes_path, 1),
+                        __scopes_cx,
+                    )
+                }
+            }
+
+            #(#checks)*
+        })
+    });
+    quote!(#(#sites)*)
+}
+
 /// For each of the node's scope literals, a `const` spanned on it that fails when a
 /// declaration (`scopes!`) in the node's subtree does not declare it: "scope `x` is not
 /// declared: did you mean `y`?".
 pub(super) fn declared_checks(node: &Node, marker: &TokenStream) -> TokenStream {
-    let p = private();
-    let checks = node.scopes.iter().map(|scope| {
-        let lit = &scope.lit;
-        quote_spanned! {lit.span()=>
-            const _: () = {
-                const CHECK: &#p::Declared =
-                    &#p::Declared::check(<#marker as #p::Node>::INFO, #lit);
-                if let ::core::option::Option::Some(message) = CHECK.message() {
-                    ::core::panic!("{}", message)
-                }
-            };
-        }
-    });
+    let checks = node
+        .scopes
+        .iter()
+        .map(|scope| declared_check(&scope.lit, marker));
     quote!(#(#checks)*)
+}
+
+/// The `const` checking `lit` against the declaration in the subtree of `marker`.
+fn declared_check(lit: &syn::LitStr, marker: &TokenStream) -> TokenStream {
+    let p = private();
+    quote_spanned! {lit.span()=>
+        const _: () = {
+            const CHECK: &#p::Declared =
+                &#p::Declared::check(<#marker as #p::Node>::INFO, #lit);
+            if let ::core::option::Option::Some(message) = CHECK.message() {
+                ::core::panic!("{}", message)
+            }
+        };
+    }
 }
 
 /// The parts of a node's `NodeInfo` that differ from node to node.
@@ -207,16 +293,13 @@ pub(super) fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>
     for (i, param) in node.params.iter().enumerate() {
         let arg = format_ident!("__scopes_arg{}", i);
         args.push(arg.clone());
-        match &param.kind {
-            ParamKind::Dependency(dep) => {
-                let value = resolve(dep, false);
+        let optional = matches!(param.kind, ParamKind::OptionalDependency(_));
+        match child_path(param) {
+            Some(dep) => {
+                let value = resolve(&dep, optional);
                 stmts.push(quote_spanned!(dep.span()=> let #arg = #value;));
             }
-            ParamKind::OptionalDependency(dep) => {
-                let value = resolve(dep, true);
-                stmts.push(quote_spanned!(dep.span()=> let #arg = #value;));
-            }
-            _ => others.push((arg, param)),
+            None => others.push((arg, param)),
         }
     }
     for (arg, param) in others {

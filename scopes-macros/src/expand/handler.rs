@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
-use super::graph::{declared_checks, marker, node_impl, resolution};
+use super::graph::{declared_checks, marker, node_impl, resolution, use_sites};
 use super::inline::{can_inline, inner_fn, is_lint};
 use super::private;
 use crate::model::{Node, NodeKind};
@@ -24,6 +24,7 @@ pub(super) fn expand(node: &Node) -> TokenStream {
     let marker = (!node.route_macro).then(|| marker(func));
     let node_impl = node_impl(node, &quote!(#name));
     let declared = declared_checks(node, &quote!(#name));
+    let use_sites = use_sites(node);
     let (stmts, args) = resolution(node, &quote!(#name));
 
     // The user's return type, as written (`impl Responder` included): handlers returning
@@ -131,5 +132,7 @@ pub(super) fn expand(node: &Node) -> TokenStream {
         #open
 
         #declared
+
+        #use_sites
     }
 }
