@@ -145,6 +145,10 @@ fn and(forms: impl Iterator<Item = Vec<Vec<String>>>) -> Vec<Vec<String>> {
                     }
                 }
                 or(&mut next, alternative);
+                // Past the limit the form is refused anyway: stop growing it.
+                if next.len() > MAX_ALTERNATIVES {
+                    return next;
+                }
             }
         }
         out = next;

@@ -222,3 +222,44 @@ async fn without_the_gate_those_routes_would_be_served() {
     );
     assert_eq!(counter.0.get(), 2);
 }
+
+#[secured]
+#[get("/users/{id}")]
+async fn show() -> impl Responder {
+    "a user"
+}
+
+/// Unmarked, named like a listed handler, at a path the listed one's pattern also matches.
+mod shadow_pattern {
+    #[actix_web::get("/users/me")]
+    pub(super) async fn show(counter: actix_web::web::Data<super::Ran>) -> &'static str {
+        super::ran(&counter);
+        "me, unchecked"
+    }
+}
+
+#[actix_web::test]
+async fn the_gate_tells_resources_apart_by_name_and_pattern() {
+    const USERS: Services = services![show];
+    let counter = Ran::default();
+    let app = atest::init_service(
+        App::new()
+            .wrap(USERS.gate())
+            .app_data(web::Data::new(counter.clone()))
+            // Registered first: actix-web routes `/users/me` to it.
+            .service(shadow_pattern::show)
+            .service(USERS),
+    )
+    .await;
+    let req = atest::TestRequest::get().uri("/users/me").to_request();
+    assert_eq!(
+        atest::call_service(&app, req).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(counter.0.get(), 0);
+    let req = atest::TestRequest::get().uri("/users/7").to_request();
+    assert_eq!(
+        atest::call_service(&app, req).await.status(),
+        StatusCode::OK
+    );
+}

@@ -75,9 +75,10 @@ pub(super) fn expand(node: &Node) -> TokenStream {
         const _: () = ::core::assert!(
             <#name as #p::Handler>::BROKEN || <#name as #p::Handler>::CHECKABLE,
             ::core::concat!(
-                "`", ::core::stringify!(#name), "` requires scopes, but no dependency in its ",
-                "tree can check them: take `Security<scopes_runtime::Authorized>` (it checks them), ",
-                "or `SecurityScopes` in a dependency that passes them to `require_scopes`",
+                "`", ::core::stringify!(#name), "` requires scopes that no dependency in its ",
+                "tree can check: take `Security<scopes_runtime::Authorized>` (it checks them), ",
+                "or `SecurityScopes` in a dependency that passes them to `require_scopes`, ",
+                "below the nodes that name them (a dependency checks the scopes of its path)",
             ),
         );
     };
@@ -107,7 +108,7 @@ pub(super) fn expand(node: &Node) -> TokenStream {
         ) -> ::core::result::Result<#responder, #p::actix_web::Error> {
             let __scopes_path = <#name as #p::Handler>::ROOT;
             let __scopes_cx = &mut __scopes_cx;
-            let __scopes_checks = #p::Checks::new();
+            let __scopes_checks = #p::Checks::of::<#name>();
             #(#stmts)*
             // The body runs only once every required scope was checked.
             #p::Checks::verify::<#name>(&__scopes_checks)?;

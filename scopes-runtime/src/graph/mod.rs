@@ -155,21 +155,6 @@ impl NodeInfo {
         }
     }
 
-    /// Whether some node below this one, not under an optional child, can check the scopes
-    /// of its path ([`NodeInfo::checks_scopes`]).
-    #[doc(hidden)]
-    pub const fn below_checks_scopes(&self) -> bool {
-        let mut c = 0;
-        while c < self.children.len() {
-            let child = self.children[c];
-            if !self.is_optional(c) && (child.checks_scopes || child.below_checks_scopes()) {
-                return true;
-            }
-            c += 1;
-        }
-        false
-    }
-
     /// Whether `children[child]` is optional.
     pub const fn is_optional(&self, child: usize) -> bool {
         child < 64 && self.optional & (1 << child) != 0
@@ -244,8 +229,9 @@ pub trait Handler: Node {
     const PUBLIC: bool = matches!(Self::INFO.kind, NodeKind::Public);
     #[doc(hidden)]
     /// Whether the handler may be compiled as far as checking goes: it requires no scope,
-    /// or some dependency of its tree can check them (see `#[secured]`).
-    const CHECKABLE: bool = Self::REQUIRED.is_empty() || Self::INFO.below_checks_scopes();
+    /// or the dependencies of its tree that can check scopes sit on paths that together hold
+    /// one alternative of its requirement (see `#[secured]`).
+    const CHECKABLE: bool = Self::REQUIRED.is_empty() || Self::ROOT.checkable();
     /// What the handler's tree requires, in disjunctive normal form: with plain scope lists
     /// one alternative, [`Self::REQUIRED_SCOPES`]; with `any(..)`, the alternatives any one of
     /// which admits a request (over the same scopes, in the same order). A request's checks

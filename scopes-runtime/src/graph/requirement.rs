@@ -66,7 +66,8 @@ impl Requirement {
         matches!(self.masks, [0])
     }
 
-    /// The scopes of the handler's tree, in order: what the bits of the alternatives name.
+    /// The scopes of the handler's tree, in order (optional dependencies' included, so not
+    /// always `REQUIRED_SCOPES`): what the bits of the alternatives name.
     pub const fn names(&self) -> &'static [&'static str] {
         self.names
     }
@@ -228,6 +229,18 @@ impl Alts {
             i += 1;
         }
         out
+    }
+
+    /// Whether some alternative needs no scope beyond `bits`.
+    pub(crate) const fn admits(&self, bits: u32) -> bool {
+        let mut i = 0;
+        while i < self.len {
+            if self.masks[i] & !bits == 0 {
+                return true;
+            }
+            i += 1;
+        }
+        false
     }
 
     /// Whether both hold the same alternatives, in the same order.

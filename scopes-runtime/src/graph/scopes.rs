@@ -26,8 +26,8 @@ use super::requirement::{Alternative, Requirement};
 pub struct SecurityScopes {
     scopes: &'static [&'static str],
     scope_str: &'static str,
-    /// Which of the handler's required scopes `scopes` are, one bit each (bit `i`: the
-    /// `i`-th of `Handler::REQUIRED_SCOPES`, the requirement's `names`).
+    /// Which of the handler's tree's scopes `scopes` are, one bit each (bit `i`: the `i`-th
+    /// of the requirement's `names`).
     mask: u32,
     requirement: Requirement,
 }

@@ -28,6 +28,7 @@ pub struct GraphPath {
     caches: bool,
     reads_extensions: bool,
     requirement: Requirement,
+    checkable: bool,
 }
 
 impl GraphPath {
@@ -56,6 +57,13 @@ impl GraphPath {
         self.caches
     }
 
+    /// Whether the dependencies that can check scopes (they take `SecurityScopes`, or are
+    /// `Authorized`; none under an optional dependency) sit on paths that together hold one
+    /// alternative of the handler's requirement: otherwise no request could ever pass.
+    pub const fn checkable(self) -> bool {
+        self.checkable
+    }
+
     /// What the handler's whole tree requires: every node's scopes, each in its own form
     /// ([`Handler::REQUIREMENT`](super::Handler::REQUIREMENT)).
     pub const fn requirement(self) -> Requirement {
@@ -82,6 +90,7 @@ impl<H: Node, const N: usize> ScopeTable<H, N> {
         caches: Self::TABLE.repeated,
         reads_extensions: Self::TABLE.reads_extensions,
         requirement: Requirement::new(Self::TABLE.required.as_slice(), Self::TABLE.tree.as_slice()),
+        checkable: Self::TABLE.required.admits(Self::TABLE.checkable),
     };
 }
 
@@ -92,6 +101,8 @@ struct Table<const N: usize> {
     rows: [Row; N],
     tree: ScopeSet,
     required: Alts,
+    /// The scopes of the paths of the dependencies that can check them.
+    checkable: u32,
     repeated: bool,
     reads_extensions: bool,
 }
@@ -102,8 +113,8 @@ struct Table<const N: usize> {
 struct Row {
     set: ScopeSet,
     joined: ScopeStr,
-    /// Bit `i`: the row holds the `i`-th scope of the whole tree's union (the handler's
-    /// required scopes, in their order).
+    /// Bit `i`: the row holds the `i`-th scope of the whole tree (`Table::tree`, the
+    /// requirement's `names`: optional subtrees' scopes included).
     mask: u32,
     /// The path's requirement: the product of its nodes'.
     alts: Alts,
@@ -152,7 +163,13 @@ const fn table<const N: usize>(node: &NodeInfo) -> Table<N> {
     // scopes, in their order.
     let mut tree = ScopeSet::EMPTY;
     let mut required = Alts::ONE;
-    let filled = fill(node, 0, &mut rows, 0, &mut tree, &mut required);
+    let mut sums = Sums {
+        tree: &mut tree,
+        required: &mut required,
+        checkable: 0,
+    };
+    let filled = fill(node, 0, &mut rows, 0, &mut sums, false);
+    let checkable = sums.checkable;
     assert!(filled == N, "scopes: a scope table of the wrong length");
     let mut repeated = false;
     let mut reads_extensions = false;
@@ -174,20 +191,32 @@ const fn table<const N: usize>(node: &NodeInfo) -> Table<N> {
         rows,
         tree,
         required,
+        checkable,
         repeated,
         reads_extensions,
     }
 }
 
+/// What filling a table adds up over the whole tree.
+struct Sums<'a> {
+    /// The tree's scopes, in preorder (what the masks' bits name).
+    tree: &'a mut ScopeSet,
+    /// The tree's requirement: every non-optional node's, joined.
+    required: &'a mut Alts,
+    /// The union of the masks of the paths to the dependencies that can check scopes.
+    checkable: u32,
+}
+
 /// Fills the rows of the subtree of `node` from row `at`, below the row `parent`, adding
-/// their scopes to `tree` and their requirements to `required`; returns the row after it.
+/// to `sums` (its requirement only unless the subtree is `optional`); returns the row after
+/// it.
 const fn fill(
     node: &NodeInfo,
     parent: usize,
     rows: &mut [Row],
     at: usize,
-    tree: &mut ScopeSet,
-    required: &mut Alts,
+    sums: &mut Sums<'_>,
+    optional: bool,
 ) -> usize {
     // The parent's union, and its joined form, extended by this node's own scopes (built in
     // place: a row is large, and copies cost the evaluator). A root's parent is its own row,
@@ -202,25 +231,26 @@ const fn fill(
     let own = node.own_scopes.len();
     let mut i = 0;
     while i < own {
-        row.push(node.own_scopes[i], tree);
+        row.push(node.own_scopes[i], sums.tree);
         i += 1;
     }
     // The node's own requirement (its scopes are all in `tree` now), joined to the path's.
-    let own = own_alts(node, tree);
+    let own = own_alts(node, sums.tree);
     row.alts = row.alts.and(&own);
-    *required = required.and(&own);
+    if !optional {
+        *sums.required = sums.required.and(&own);
+        // A check in the handler's own body does not count: it runs after the refusal.
+        if at != 0 && node.checks_scopes {
+            sums.checkable |= row.mask;
+        }
+    }
     let mut next = at + 1;
     let children = node.children.len();
     let mut c = 0;
     while c < children {
         // An optional child's requirement is its own path's, not the handler's.
-        let mut ignored = Alts::ONE;
-        let required = if node.is_optional(c) {
-            &mut ignored
-        } else {
-            &mut *required
-        };
-        next = fill(node.children[c], at, rows, next, tree, required);
+        let optional = optional || node.is_optional(c);
+        next = fill(node.children[c], at, rows, next, sums, optional);
         c += 1;
     }
     next

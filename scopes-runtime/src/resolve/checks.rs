@@ -13,8 +13,9 @@
 //!
 //! The record is a `u32` on the wrapper's stack, reached during each poll of the
 //! dependencies' futures through a thread-local that holds it only for that poll (other
-//! requests' futures, polled in between on the same worker, see their own). Nothing is
-//! allocated; a handler that requires no scope skips all of it.
+//! requests' futures, polled in between on the same worker, see their own; a check of
+//! another handler's scopes, in a future shared with its request, is not counted). Nothing
+//! is allocated; for a handler that requires no scope the final check is one comparison.
 //!
 //! [`Handler::REQUIRED_SCOPES`]: crate::graph::Handler::REQUIRED_SCOPES
 
@@ -28,10 +29,14 @@ use actix_web::{HttpResponse, ResponseError};
 
 use crate::graph::{Handler, SecurityScopes};
 
+/// What a check records into: the bits checked so far, and the scopes of the handler's tree
+/// they are bits of (the same slice for every row of one handler's table).
+type Record = (u32, &'static [&'static str]);
+
 std::thread_local! {
     /// The checks recorded so far by the request whose dependencies are being polled on this
     /// thread, or `None` outside such a poll.
-    static CHECKED: Cell<Option<u32>> = const { Cell::new(None) };
+    static CHECKED: Cell<Option<Record>> = const { Cell::new(None) };
 }
 
 impl SecurityScopes {
@@ -65,7 +70,7 @@ impl SecurityScopes {
     pub fn check<S: AsRef<str>>(&self, granted: &[S]) -> Result<(), Vec<&'static str>> {
         let bits = self.granted_bits(granted);
         if self.requirement().admits(bits) {
-            record(bits);
+            record(bits, self.requirement().names());
             Ok(())
         } else {
             Err(self.requirement().closest(bits).1.iter().collect())
@@ -73,13 +78,16 @@ impl SecurityScopes {
     }
 }
 
-/// Records that a check found the handler's scopes `mask` granted. A no-op outside the
-/// resolution of a handler's dependencies.
-fn record(mask: u32) {
+/// Records that a check found the scopes `mask` of `names` (a handler's tree) granted. A
+/// no-op outside the resolution of a handler's dependencies, and for the scopes of another
+/// handler's tree (a future shared with another request, polled from this one).
+fn record(mask: u32, names: &'static [&'static str]) {
     if mask != 0 {
         CHECKED.with(|checked| {
-            if let Some(seen) = checked.get() {
-                checked.set(Some(seen | mask));
+            if let Some((seen, of)) = checked.get() {
+                if core::ptr::eq(of, names) {
+                    checked.set(Some((seen | mask, of)));
+                }
             }
         });
     }
@@ -89,13 +97,19 @@ fn record(mask: u32) {
 ///
 /// Semver-exempt: named by the code `#[secured]` generates.
 #[doc(hidden)]
-#[derive(Debug, Default)]
-pub struct Checks(Cell<u32>);
+#[derive(Debug)]
+pub struct Checks {
+    seen: Cell<u32>,
+    names: &'static [&'static str],
+}
 
 impl Checks {
-    /// Nothing checked yet.
-    pub const fn new() -> Self {
-        Self(Cell::new(0))
+    /// Nothing checked yet, for a request to the handler `H`.
+    pub const fn of<H: Handler>() -> Self {
+        Self {
+            seen: Cell::new(0),
+            names: H::REQUIREMENT.names(),
+        }
     }
 
     /// `future` (the resolution of one of the handler's dependencies), recording the checks
@@ -110,7 +124,7 @@ impl Checks {
     /// `Ok` when the scopes checked satisfy `H`'s requirement (every scope, or with
     /// alternatives every scope of one); otherwise the refusal, logged.
     pub fn verify<H: Handler>(&self) -> Result<(), UncheckedScopes> {
-        let checked = self.0.get();
+        let checked = self.seen.get();
         let requirement = H::REQUIREMENT;
         if requirement.admits(checked) {
             return Ok(());
@@ -145,14 +159,16 @@ impl<F: Future> Future for During<'_, F> {
         let checks = *this.checks;
         // Puts back what was there (another handler's record, when one handler's future
         // polls another's), even if the poll panics.
-        struct Restore<'a>(&'a Checks, Option<u32>);
+        struct Restore<'a>(&'a Checks, Option<Record>);
         impl Drop for Restore<'_> {
             fn drop(&mut self) {
-                let seen = CHECKED.with(|checked| checked.replace(self.1));
-                self.0.0.set(seen.unwrap_or(0) | self.0.0.get());
+                let recorded = CHECKED.with(|checked| checked.replace(self.1));
+                let seen = recorded.map_or(0, |(seen, _)| seen);
+                self.0.seen.set(seen | self.0.seen.get());
             }
         }
-        let outer = CHECKED.with(|checked| checked.replace(Some(checks.0.get())));
+        let outer =
+            CHECKED.with(|checked| checked.replace(Some((checks.seen.get(), checks.names))));
         let _restore = Restore(checks, outer);
         this.future.poll(cx)
     }

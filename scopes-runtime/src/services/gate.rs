@@ -58,9 +58,15 @@ use super::Services;
 /// actix-web answers for a route that does not exist), never by the route.
 ///
 /// Listed handlers are expected at the app's root: under a `web::scope`, their patterns are
-/// not the ones the gate knows, and their requests are refused (closed, not open). Two
-/// resources with the same pattern and method, the first of which is not listed, are not
-/// told apart; actix-web serves the first one, and so does the gate's decision.
+/// not the ones the gate knows, and their requests are refused (closed, not open).
+///
+/// The gate decides on the path the request has when it reaches the gate: register it with
+/// the first `.wrap(..)` (the innermost middleware), so that a middleware that rewrites
+/// paths (`NormalizePath`) runs before it, not after. A path that no resource matches is
+/// answered by the app's default service, which is code of the app's that runs for any
+/// unknown path: keep it free of data (the demo's answers 404/405/307 from its route
+/// table). A listed route macro's extra `guard = ".."` that refuses a request lets actix-web
+/// route it on to later resources, which the gate does not see.
 #[derive(Clone)]
 pub struct Gate {
     rules: Rc<Rules>,
@@ -77,6 +83,7 @@ struct Rules {
 #[derive(Clone)]
 struct Listed {
     resource: &'static str,
+    path: &'static str,
     method: Method,
     pattern: ResourceDef,
 }
@@ -107,6 +114,7 @@ impl Gate {
                 let method = Method::from_bytes(route.method.as_bytes()).ok()?;
                 Some(Listed {
                     resource: route.resource,
+                    path: route.path,
                     method,
                     pattern: ResourceDef::new(route.path),
                 })
@@ -154,10 +162,14 @@ impl Rules {
         let method = req.method();
         let rmap = req.resource_map();
         let first = rmap.match_name(path);
+        // The first resource is a listed handler's when both its name and its pattern are a
+        // listed route's: route macros name resources after the bare fn name, which another
+        // module's unlisted handler may share.
         let listed_first = first.is_some_and(|name| {
+            let pattern = rmap.match_pattern(path);
             self.listed
                 .iter()
-                .any(|route| route.resource == name && route.pattern.is_match(path))
+                .any(|route| route.resource == name && pattern.as_deref() == Some(route.path))
         });
         if listed_first
             && self
