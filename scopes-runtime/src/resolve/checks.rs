@@ -84,10 +84,10 @@ impl SecurityScopes {
 fn record(mask: u32, names: &'static [&'static str]) {
     if mask != 0 {
         CHECKED.with(|checked| {
-            if let Some((seen, of)) = checked.get() {
-                if core::ptr::eq(of, names) {
-                    checked.set(Some((seen | mask, of)));
-                }
+            if let Some((seen, of)) = checked.get()
+                && core::ptr::eq(of, names)
+            {
+                checked.set(Some((seen | mask, of)));
             }
         });
     }
