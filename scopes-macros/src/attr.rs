@@ -16,6 +16,9 @@ use crate::scope_expr::{self, ScopeExpr};
 /// The attribute keys (serde's `symbol.rs`).
 pub(crate) const SCOPES: &str = "scopes";
 pub(crate) const DEPENDENCIES: &str = "dependencies";
+/// What a `#[group]` adds to the handlers inside it: the group's node, run first. Not
+/// written by users.
+pub(crate) const GROUP: &str = "__group";
 
 /// What the attribute says, before the scopes are checked.
 #[derive(Default)]
@@ -67,6 +70,13 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Args {
             }
             out.scopes.extend(literals.into_iter().cloned());
             out.alternatives = scope_expr::normalise(&parsed, pair.value.span(), errors);
+        } else if key.is_ident(GROUP) {
+            match &pair.value {
+                Expr::Path(path) if path.qself.is_none() => {
+                    out.dependencies.insert(0, path.path.clone())
+                }
+                other => errors.spanned(other, "expected the path of a group's node"),
+            }
         } else if key.is_ident(DEPENDENCIES) {
             if std::mem::replace(&mut seen_dependencies, true) {
                 errors.spanned(key, format!("duplicate attribute key `{DEPENDENCIES}`"));

@@ -21,6 +21,7 @@ mod attr;
 mod debug;
 mod errors;
 mod expand;
+mod group;
 mod model;
 mod required;
 mod route;
@@ -46,6 +47,12 @@ pub fn secured(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::attribute(NodeKind::Public, args.into(), item.into()).into()
+}
+
+/// Security shared by the handlers of an inline module; see `scopes_runtime::group`.
+#[proc_macro_attribute]
+pub fn group(args: TokenStream, item: TokenStream) -> TokenStream {
+    group::group(args.into(), item.into()).into()
 }
 
 /// Marks an async fn as a dependency; see `scopes_runtime::dependency`.

@@ -272,6 +272,81 @@ pub use resolve::{Dependency, Depends, Security};
 /// ```
 pub use scopes_macros::secured;
 
+/// Security shared by the handlers of an inline module: a prefix for their routes, scopes and
+/// dependencies declared once, merged at compile time into each `#[secured]` handler's
+/// union, checks and OpenAPI security.
+///
+/// # Examples
+/// ```
+/// use actix_web::App;
+/// use scopes_runtime::{dependency, group, SecurityScopes};
+///
+/// // With the `oauth2` feature, `dependencies = [Authorized]` does this.
+/// #[dependency]
+/// async fn authorize(scopes: SecurityScopes) -> Result<(), actix_web::Error> {
+///     let granted = ["admin", "audit", "logs"];
+///     scopes.check(&granted).map_err(|_| actix_web::error::ErrorForbidden("scope"))
+/// }
+///
+/// #[group(prefix = "/admin", scopes = ["admin"], dependencies = [authorize])]
+/// mod admin {
+///     use actix_web::get;
+///     use scopes_runtime::secured;
+///
+///     #[secured]
+///     #[get("/users")]
+///     pub async fn list_users() -> &'static str { "[]" }
+///
+///     #[group(prefix = "/audit", scopes = ["audit"], dependencies = [super::authorize])]
+///     pub mod audit {
+///         use actix_web::get;
+///         use scopes_runtime::secured;
+///
+///         #[secured(scopes = ["logs"])]
+///         #[get("/logs")]
+///         pub async fn logs() -> &'static str { "[]" }
+///     }
+/// }
+///
+/// # fn main() {
+/// use scopes_runtime::graph::Handler;
+/// assert_eq!(admin::SERVICES.handlers()[0].info.routes[0].path, "/admin/users");
+/// assert_eq!(<admin::list_users as Handler>::REQUIRED_SCOPES, ["admin"]);
+/// assert_eq!(admin::audit::SERVICES.handlers()[0].info.routes[0].path, "/admin/audit/logs");
+/// assert_eq!(<admin::audit::logs as Handler>::REQUIRED_SCOPES, ["logs", "audit", "admin"]);
+///
+/// let app = App::new()
+///     .wrap(admin::SERVICES.gate().and(admin::audit::SERVICES))
+///     .service(admin::SERVICES)
+///     .service(admin::audit::SERVICES);
+/// # drop(app);
+/// # }
+/// ```
+///
+/// # Grammar
+/// ```text
+/// #[group( (prefix = "/path")? , (scopes = [ expr, .. ])? , (dependencies = [ path, .. ])? )]
+/// mod name { .. }
+/// ```
+///
+/// # Semantics
+/// - The group is a node of the graph: a hidden `#[dependency]` with the group's scopes and
+///   dependencies (a single name, `self::..` and `super::..` are looked up where the
+///   attribute is; longer paths, `crate::..` or a crate's name, as written), which each `#[secured]`
+///   handler of the module takes first, as a decorator dependency. Its scopes join every
+///   handler's union after the handler's own ("handler first"), so they are checked,
+///   challenged and documented like any node's. Like any node's, they are checked by a
+///   dependency below them: give the group `dependencies = [Authorized]` (or your own
+///   checking dependency), or the handlers do not compile.
+/// - `prefix` is written into the route macros' paths of the module's `#[secured]` and
+///   `#[public]` handlers: routes, the gate, route tables and the OpenAPI document see the
+///   full path. `#[public]` handlers take the prefix only.
+/// - A `#[group]` module inside another nests: its prefix under the outer one's, its node
+///   under the outer group's node (so the outer scopes and dependencies apply too).
+/// - The module gets `pub const SERVICES: Services`, its handlers (not the nested groups'):
+///   register it, and give it to the app's gate with [`Gate::and`](services::Gate::and).
+pub use scopes_macros::group;
+
 /// Marks an actix-web handler as open on purpose (`/token`, `/health`): a graph node like a
 /// `#[secured]` handler, that requires no scope.
 ///

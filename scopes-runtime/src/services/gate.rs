@@ -106,6 +106,20 @@ enum Verdict {
 
 impl Gate {
     pub(super) fn new(services: Services) -> Self {
+        Self {
+            rules: Rc::new(Rules {
+                listed: Vec::new(),
+                allowed: Vec::new(),
+                otherwise: not_found,
+            }),
+        }
+        .and(services)
+    }
+
+    /// Admits the routes of another list too (a [`group`](crate::group)'s `SERVICES`),
+    /// registered at the app's root as well.
+    #[must_use]
+    pub fn and(mut self, services: Services) -> Self {
         let listed = services
             .handlers()
             .iter()
@@ -118,15 +132,9 @@ impl Gate {
                     method,
                     pattern: ResourceDef::new(route.path),
                 })
-            })
-            .collect();
-        Self {
-            rules: Rc::new(Rules {
-                listed,
-                allowed: Vec::new(),
-                otherwise: not_found,
-            }),
-        }
+            });
+        self.rules_mut().listed.extend(listed);
+        self
     }
 
     /// Admits `method` on the route `pattern` (actix-web's syntax, from the app's root), a
