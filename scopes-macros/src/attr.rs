@@ -11,7 +11,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, LitStr, MetaNameValue, Token};
 
 use crate::errors::Errors;
-use crate::scope_expr::{self, ScopeExpr};
+use crate::scope_expr;
 
 /// The attribute keys (serde's `symbol.rs`).
 pub(crate) const SCOPES: &str = "scopes";
@@ -60,16 +60,10 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Args {
             if std::mem::replace(&mut seen_scopes, true) {
                 errors.spanned(key, format!("duplicate attribute key `{SCOPES}`"));
             }
-            let parsed: Vec<ScopeExpr> = elements(&pair.value, SCOPES, errors)
-                .into_iter()
-                .filter_map(|element| ScopeExpr::parse(element, errors))
-                .collect();
-            let mut literals = Vec::new();
-            for element in &parsed {
-                element.literals(&mut literals);
-            }
-            out.scopes.extend(literals.into_iter().cloned());
-            out.alternatives = scope_expr::normalise(&parsed, pair.value.span(), errors);
+            let list = elements(&pair.value, SCOPES, errors);
+            let (literals, alternatives) = scope_expr::parse_list(list, pair.value.span(), errors);
+            out.scopes.extend(literals);
+            out.alternatives = alternatives;
         } else if key.is_ident(GROUP) {
             match &pair.value {
                 Expr::Path(path) if path.qself.is_none() => {

@@ -107,6 +107,25 @@ impl ScopeExpr {
     }
 }
 
+/// Reads a scope list (the elements of `scopes = [..]` or of `#[scopes(..)]`, spanned at
+/// `list`): its literals, in order, and its disjunctive normal form ([`normalise`]).
+pub(crate) fn parse_list<'a>(
+    elements: impl IntoIterator<Item = &'a Expr>,
+    list: Span,
+    errors: &mut Errors,
+) -> (Vec<LitStr>, Vec<Vec<String>>) {
+    let parsed: Vec<ScopeExpr> = elements
+        .into_iter()
+        .filter_map(|element| ScopeExpr::parse(element, errors))
+        .collect();
+    let mut literals = Vec::new();
+    for element in &parsed {
+        element.literals(&mut literals);
+    }
+    let literals = literals.into_iter().cloned().collect();
+    (literals, normalise(&parsed, list, errors))
+}
+
 /// The disjunctive normal form of the list `elements` (all of them), or an error on the
 /// list when it has more than [`MAX_ALTERNATIVES`] alternatives. Empty when every element
 /// is a plain scope: the runtime reads that as one alternative of them all.

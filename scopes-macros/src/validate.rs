@@ -11,7 +11,7 @@ use crate::attr::Args;
 use crate::errors::Errors;
 use crate::model::{Node, NodeKind, Output, Param, ParamKind, Scope, UseSite};
 use crate::route;
-use crate::scope_expr::{self, ScopeExpr};
+use crate::scope_expr;
 use crate::scope_token::check_scope_token;
 
 impl Node {
@@ -266,16 +266,8 @@ fn use_site(
             return None;
         }
     };
-    let parsed: Vec<ScopeExpr> = elements
-        .iter()
-        .filter_map(|element| ScopeExpr::parse(element, errors))
-        .collect();
-    let mut literals = Vec::new();
-    for element in &parsed {
-        element.literals(&mut literals);
-    }
-    let alternatives = scope_expr::normalise(&parsed, attr.span(), errors);
-    let scopes = scopes(literals.into_iter().cloned().collect(), errors);
+    let (literals, alternatives) = scope_expr::parse_list(&elements, attr.span(), errors);
+    let scopes = scopes(literals, errors);
     let func = func.to_string();
     Some(UseSite {
         scopes,

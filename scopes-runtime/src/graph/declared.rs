@@ -283,18 +283,9 @@ macro_rules! scopes {
         };
 
         impl $crate::__private::Node for $name {
-            const INFO: &'static $crate::__private::NodeInfo = &$crate::__private::NodeInfo::new(
+            const INFO: &'static $crate::__private::NodeInfo = &$crate::__private::NodeInfo::leaf(
                 ::core::stringify!($name),
                 ::core::concat!(::core::module_path!(), "::", ::core::stringify!($name)),
-                $crate::__private::NodeKind::Dependency,
-                &[],
-                &[],
-                &[],
-                0,
-                0,
-                &[],
-                false,
-                false,
             )
             .declaring($name::ALL);
         }

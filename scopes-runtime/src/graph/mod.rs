@@ -137,6 +137,34 @@ impl NodeInfo {
         }
     }
 
+    /// A dependency written by hand (not by the macros), with no scopes, no children and
+    /// no routes, that reads nothing of the request but through the graph.
+    #[doc(hidden)]
+    pub const fn leaf(name: &'static str, path: &'static str) -> Self {
+        Self::new(
+            name,
+            path,
+            NodeKind::Dependency,
+            &[],
+            &[],
+            &[],
+            0,
+            0,
+            &[],
+            false,
+            false,
+        )
+    }
+
+    /// The same node, able to check the scopes of its path (the runtime's `Authorized`).
+    #[doc(hidden)]
+    pub const fn checking(self) -> Self {
+        Self {
+            checks_scopes: true,
+            ..self
+        }
+    }
+
     /// The node of a declaration of `scopes`.
     #[doc(hidden)]
     pub const fn declaring(self, scopes: &'static [(&'static str, &'static str)]) -> Self {

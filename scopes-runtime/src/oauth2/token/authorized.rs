@@ -3,7 +3,7 @@
 
 use core::ops::Deref;
 
-use crate::graph::{GraphPath, Node, NodeInfo, NodeKind, SecurityScopes};
+use crate::graph::{GraphPath, Node, NodeInfo, SecurityScopes};
 use crate::oauth2::AuthError;
 use crate::resolve::{Dependency, Resolution, Resolved, Security};
 
@@ -80,19 +80,8 @@ impl Deref for Authorized {
 }
 
 impl Node for Authorized {
-    const INFO: &'static NodeInfo = &NodeInfo::new(
-        "Authorized",
-        "scopes_runtime::Authorized",
-        NodeKind::Dependency,
-        &[],
-        &[],
-        &[],
-        0,
-        0,
-        &[],
-        false,
-        true,
-    );
+    const INFO: &'static NodeInfo =
+        &NodeInfo::leaf("Authorized", "scopes_runtime::Authorized").checking();
 }
 
 impl Dependency for Authorized {

@@ -10,7 +10,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
 use super::{Claims, TokenConfig, TokenError};
-use crate::graph::{GraphPath, Node, NodeInfo, NodeKind, SecurityScopes};
+use crate::graph::{GraphPath, Node, NodeInfo, SecurityScopes};
 use crate::oauth2::{AuthError, ErrorStyle, bearer_str, require_scopes};
 use crate::resolve::{self, Dependency, Resolution, Security};
 
@@ -192,19 +192,8 @@ enum Share {
 }
 
 impl Node for VerifiedToken {
-    const INFO: &'static NodeInfo = &NodeInfo::new(
-        "VerifiedToken",
-        "scopes_runtime::VerifiedToken",
-        NodeKind::Dependency,
-        &[],
-        &[],
-        &[],
-        0,
-        0,
-        &[],
-        false,
-        false,
-    );
+    const INFO: &'static NodeInfo =
+        &NodeInfo::leaf("VerifiedToken", "scopes_runtime::VerifiedToken");
 }
 
 impl Dependency for VerifiedToken {
