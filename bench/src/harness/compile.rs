@@ -227,7 +227,7 @@ fn manifest(name: &str, runtime: &Path) -> String {
     format!(
         "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
          [dependencies]\n\
-         scopes-runtime = {{ path = {:?}, default-features = false }}\n\
+         scopes-runtime = {{ path = {:?}, default-features = false, features = [\"oauth2\"] }}\n\
          actix-web = {{ version = \"4.11\", default-features = false, features = [\"macros\"] }}\n\
          serde_json = \"1\"\n",
         runtime.display().to_string()

@@ -271,7 +271,7 @@ pub(super) fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>
             <#dep as #p::Dependency>::resolve(#path, __scopes_cx)
         };
         let future = if records {
-            quote_spanned!(dep.span()=> #p::Checks::during(&__scopes_checks, #future))
+            quote_spanned!(dep.span()=> #p::Checks::during(&__scopes_checks, ::core::pin::pin!(#future)))
         } else {
             future
         };

@@ -111,7 +111,11 @@ pub(super) fn expand(node: &Node) -> TokenStream {
             let __scopes_checks = #p::Checks::of::<#name>();
             #(#stmts)*
             // The body runs only once every required scope was checked.
-            #p::Checks::verify::<#name>(&__scopes_checks)?;
+            #p::Checks::verify(
+                &__scopes_checks,
+                <#name as #p::Handler>::REQUIREMENT,
+                <#name as #p::Node>::INFO.path,
+            )?;
             #call
         }
 

@@ -27,7 +27,7 @@ use core::task::{Context, Poll};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
-use crate::graph::{Handler, SecurityScopes};
+use crate::graph::{Handler, Requirement, SecurityScopes};
 
 /// What a check records into: the bits checked so far, and the scopes of the handler's tree
 /// they are bits of (the same slice for every row of one handler's table).
@@ -115,25 +115,33 @@ impl Checks {
     }
 
     /// `future` (the resolution of one of the handler's dependencies), recording the checks
-    /// made while it is polled.
-    pub fn during<F: Future>(&self, future: F) -> During<'_, F> {
+    /// made while it is polled. Taken pinned and unsized, so that the wrapper's code is
+    /// compiled once per output type, not once per handler.
+    pub fn during<'a, R>(
+        &'a self,
+        future: Pin<&'a mut (dyn Future<Output = R> + 'a)>,
+    ) -> During<'a, R> {
         During {
             checks: self,
             future,
         }
     }
 
-    /// `Ok` when the scopes checked satisfy `H`'s requirement (every scope, or with
-    /// alternatives every scope of one); otherwise the refusal, logged.
-    pub fn verify<H: Handler>(&self) -> Result<(), UncheckedScopes> {
+    /// `Ok` when the scopes checked satisfy `requirement` (the handler `handler`'s: every
+    /// scope, or with alternatives every scope of one); otherwise the refusal, logged. Not
+    /// generic: compiled once.
+    pub fn verify(
+        &self,
+        requirement: Requirement,
+        handler: &'static str,
+    ) -> Result<(), UncheckedScopes> {
         let checked = self.seen.get();
-        let requirement = H::REQUIREMENT;
         if requirement.admits(checked) {
             return Ok(());
         }
         let (_, unchecked) = requirement.closest(checked);
         tracing::error!(
-            handler = H::INFO.path,
+            handler,
             unchecked = %unchecked,
             "scopes: a handler was reached with required scopes that no dependency checked; \
              refused (check them with `require_scopes`, or take `Security<Authorized>`)"
@@ -142,23 +150,19 @@ impl Checks {
     }
 }
 
-pin_project_lite::pin_project! {
-    /// A dependency's future that records the checks made while it is polled
-    /// ([`Checks::during`]).
-    #[doc(hidden)]
-    pub struct During<'a, F> {
-        checks: &'a Checks,
-        #[pin]
-        future: F,
-    }
+/// A dependency's future that records the checks made while it is polled
+/// ([`Checks::during`]).
+#[doc(hidden)]
+pub struct During<'a, R> {
+    checks: &'a Checks,
+    future: Pin<&'a mut (dyn Future<Output = R> + 'a)>,
 }
 
-impl<F: Future> Future for During<'_, F> {
-    type Output = F::Output;
+impl<R> Future for During<'_, R> {
+    type Output = R;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        let checks = *this.checks;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
+        let checks = self.checks;
         // Puts back what was there (another handler's record, when one handler's future
         // polls another's), even if the poll panics.
         struct Restore<'a>(&'a Checks, Option<Record>);
@@ -172,7 +176,7 @@ impl<F: Future> Future for During<'_, F> {
         let outer =
             CHECKED.with(|checked| checked.replace(Some((checks.seen.get(), checks.names))));
         let _restore = Restore(checks, outer);
-        this.future.poll(cx)
+        self.future.as_mut().poll(cx)
     }
 }
 
