@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::graph::{declared_checks, marker, node_impl, resolution, use_sites};
+use super::graph::{declared_checks, marker, node_impl, resolution, resolve_fn, use_sites};
 use super::private;
 use crate::model::{Node, Output};
 
@@ -51,6 +51,23 @@ pub(super) fn expand(node: &Node) -> TokenStream {
         ),
     };
     let marker = marker(func);
+    let resolve = resolve_fn(quote! {
+                async move {
+                    if let ::core::option::Option::Some(__scopes_hit) =
+                        #p::cached(::core::any::TypeId::of::<Self>(), __scopes_path, __scopes_cx)
+                    {
+                        return ::core::result::Result::Ok(__scopes_hit);
+                    }
+                    #(#stmts)*
+                    let __scopes_value = #value;
+                    ::core::result::Result::Ok(#p::store(
+                        ::core::any::TypeId::of::<Self>(),
+                        __scopes_path,
+                        __scopes_cx,
+                        __scopes_value,
+                    ))
+                }
+    });
     quote! {
         #func
 
@@ -71,29 +88,7 @@ pub(super) fn expand(node: &Node) -> TokenStream {
         impl #p::Dependency for #name {
             #output
 
-            #[allow(clippy::manual_async_fn)]
-            fn resolve(
-                __scopes_path: #p::GraphPath,
-                __scopes_cx: &mut #p::Resolution,
-            ) -> impl ::core::future::Future<
-                Output = ::core::result::Result<#p::Security<Self>, #p::actix_web::Error>,
-            > {
-                async move {
-                    if let ::core::option::Option::Some(__scopes_hit) =
-                        #p::cached(::core::any::TypeId::of::<Self>(), __scopes_path, __scopes_cx)
-                    {
-                        return ::core::result::Result::Ok(__scopes_hit);
-                    }
-                    #(#stmts)*
-                    let __scopes_value = #value;
-                    ::core::result::Result::Ok(#p::store(
-                        ::core::any::TypeId::of::<Self>(),
-                        __scopes_path,
-                        __scopes_cx,
-                        __scopes_value,
-                    ))
-                }
-            }
+            #resolve
         }
     }
 }

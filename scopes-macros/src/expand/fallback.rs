@@ -9,7 +9,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{ItemFn, ReturnType, Type};
 
-use super::graph::{NodeInfo, marker};
+use super::graph::{NodeInfo, marker, resolve_fn};
 use super::inline::inner_fn;
 use super::private;
 use crate::model::NodeKind;
@@ -32,6 +32,7 @@ fn dependency(func: &ItemFn) -> TokenStream {
     let name = &func.sig.ident;
     let marker = (!func.attrs.iter().any(route::is_route_macro)).then(|| marker(func));
     let node = node_impl(func, NodeKind::Dependency);
+    let resolve = resolve_fn(quote!(async move { ::core::unreachable!() }));
     // The declared value type, unless naming it would itself fail (generic parameters,
     // `impl Trait`): `()` then.
     let output = match &func.sig.output {
@@ -54,14 +55,7 @@ fn dependency(func: &ItemFn) -> TokenStream {
         impl #p::Dependency for #name {
             type Output = #output;
 
-            fn resolve(
-                _: #p::GraphPath,
-                _: &mut #p::Resolution,
-            ) -> impl ::core::future::Future<
-                Output = ::core::result::Result<#p::Security<Self>, #p::actix_web::Error>,
-            > {
-                async move { ::core::unreachable!() }
-            }
+            #resolve
         }
     }
 }

@@ -93,6 +93,9 @@ pub(super) fn use_sites(node: &Node) -> TokenStream {
             .scopes
             .iter()
             .map(|scope| declared_check(&scope.lit, &quote!(#marker)));
+        let resolve = resolve_fn(quote! {
+            <#dep as #p::Dependency>::resolve(#p::GraphPath::child(__scopes_path, 1), __scopes_cx)
+        });
         Some(quote_spanned! {dep.span()=>
             #[doc(hidden)]
             #[allow(non_camel_case_types)]
@@ -117,23 +120,30 @@ pub(super) fn use_sites(node: &Node) -> TokenStream {
             impl #p::Dependency for #marker {
                 type Output = <#dep as #p::Dependency>::Output;
 
-                fn resolve(
-                    __scopes_path: #p::GraphPath,
-                    __scopes_cx: &mut #p::Resolution,
-                ) -> impl ::core::future::Future<
-                    Output = ::core::result::Result<#p::Security<Self>, #p::actix_web::Error>,
-                > {
-                    <#dep as #p::Dependency>::resolve(
-                        #p::GraphPath::child(__scopes_path, 1),
-                        __scopes_cx,
-                    )
-                }
+                #resolve
             }
 
             #(#checks)*
         })
     });
     quote!(#(#sites)*)
+}
+
+/// `Dependency::resolve` with `body`, which reads `__scopes_path` and `__scopes_cx` (or
+/// not: the fallback's never runs) and is a future of the dependency's `Security<Self>`.
+pub(super) fn resolve_fn(body: TokenStream) -> TokenStream {
+    let p = private();
+    quote! {
+        #[allow(clippy::manual_async_fn, unused_variables)]
+        fn resolve(
+            __scopes_path: #p::GraphPath,
+            __scopes_cx: &mut #p::Resolution,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<#p::Security<Self>, #p::actix_web::Error>,
+        > {
+            #body
+        }
+    }
 }
 
 /// For each of the node's scope literals, a `const` spanned on it that fails when a
