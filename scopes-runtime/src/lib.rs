@@ -256,9 +256,11 @@ pub use resolve::{Dependency, Depends, Security};
 /// - The handler becomes a wrapper with one extractor (a hidden context: the request and its
 ///   body, taken at once) that runs the function you wrote, kept inside it unchanged (or,
 ///   when that cannot change what it means, just its body, which is less to compile).
-///   Attributes below `#[secured]` see the wrapper: put
-///   `#[utoipa::path]` either below (paths and methods come from the route macro) or above
-///   `#[secured]` (it then also sees the original parameters). Route macros are recognised
+///   Attributes below `#[secured]` see the wrapper, except `#[utoipa::path]`: below
+///   `#[secured]`, it is moved to a hidden copy of the signature you wrote (its
+///   extractors, with the route macro's path and methods and the handler's name as the
+///   operation id), so the document holds the same parameters and request body as with
+///   the attribute above `#[secured]`, in either order. Route macros are recognised
 ///   by their names (`get`, `post`, .., `route`, `routes`, optionally as `actix_web::..`).
 /// - [`required_scopes!`] gives the union over the whole tree as a `const`, and
 ///   [`assert_required_scopes!`] checks it at compile time.

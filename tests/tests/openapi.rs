@@ -165,3 +165,91 @@ fn changing_only_the_attribute_changes_the_document() {
     b["paths"]["/reports/"]["get"]["security"] = Value::Null;
     assert_eq!(a, b, "nothing else differs");
 }
+
+/// One handler with a path parameter, a query and a JSON body, documented with
+/// `#[utoipa::path]` above `#[secured]` or below it: the same document either way.
+macro_rules! order {
+    ($name:ident, above) => {
+        order!(@module $name,
+            #[utoipa::path(params(Options), responses((status = 200, description = "The note")))]
+            #[secured(scopes = [any("notes:write", "admin")])]
+            #[put("/notes/{id}")]
+        );
+    };
+    ($name:ident, below) => {
+        order!(@module $name,
+            #[secured(scopes = [any("notes:write", "admin")])]
+            #[put("/notes/{id}")]
+            #[utoipa::path(params(Options), responses((status = 200, description = "The note")))]
+        );
+    };
+    (@module $name:ident, $(#[$attr:meta])*) => {
+        mod $name {
+            use super::*;
+            use actix_web::{put, web};
+
+            #[derive(serde::Deserialize, utoipa::ToSchema)]
+            pub(super) struct Note {
+                pub(super) text: String,
+            }
+
+            #[derive(serde::Deserialize, utoipa::IntoParams)]
+            pub(super) struct Options {
+                /// Keep the previous version.
+                pub(super) keep: Option<bool>,
+            }
+
+            /// Replace a note.
+            ///
+            /// The whole note is replaced.
+            $(#[$attr])*
+            pub(super) async fn put_note(
+                id: web::Path<u32>,
+                options: web::Query<Options>,
+                _user: Security<current_user>,
+                note: web::Json<Note>,
+            ) -> String {
+                format!("{id} {} {:?}", note.text, options.keep)
+            }
+
+            #[derive(OpenApi)]
+            #[openapi(paths(put_note), components(schemas(Note)))]
+            struct Doc;
+
+            pub(super) fn document() -> Value {
+                let mut doc = Doc::openapi();
+                SecuredRoutes::new("OAuth2PasswordBearer", &OAUTH2)
+                    .handler::<put_note>()
+                    .apply(&mut doc);
+                serde_json::to_value(&doc).expect("serializable")
+            }
+        }
+    };
+}
+
+order!(utoipa_above, above);
+order!(utoipa_below, below);
+
+#[test]
+fn the_order_of_utoipa_path_and_secured_does_not_change_the_document() {
+    let (above, below) = (utoipa_above::document(), utoipa_below::document());
+    let operation = &below["paths"]["/notes/{id}"]["put"];
+    assert_eq!(operation["operationId"], "put_note");
+    assert_eq!(operation["summary"], "Replace a note.");
+    let parameters: Vec<&str> = operation["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .map(|p| p["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(parameters, ["keep", "id"]);
+    assert_eq!(
+        operation["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/Note"
+    );
+    assert_eq!(
+        operation["security"],
+        json!([{"OAuth2PasswordBearer": ["notes:write", "me"]}, {"OAuth2PasswordBearer": ["admin", "me"]}])
+    );
+    assert_eq!(above, below);
+}

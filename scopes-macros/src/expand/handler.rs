@@ -6,6 +6,7 @@ use quote::{quote, quote_spanned};
 
 use super::graph::{declared_checks, marker, node_impl, resolution, use_sites};
 use super::inline::{can_inline, inner_fn, is_lint};
+use super::openapi::{documented, is_utoipa_path};
 use super::private;
 use crate::model::{Node, NodeKind};
 
@@ -33,7 +34,13 @@ pub(super) fn expand(node: &Node) -> TokenStream {
         syn::ReturnType::Type(_, ty) => quote!(#ty),
         syn::ReturnType::Default => quote!(()),
     };
-    let outer_attrs = func.attrs.iter().filter(|attr| !is_lint(attr));
+    // `#[utoipa::path]` documents a hidden copy of the user's signature instead (see
+    // [`documented`]): the wrapper's would hide the handler's parameters.
+    let outer_attrs = func
+        .attrs
+        .iter()
+        .filter(|attr| !is_lint(attr) && !is_utoipa_path(attr));
+    let documented = documented(node);
     let call = if can_inline(func) {
         // The body runs in the wrapper, its parameters bound by `let`: one future per handler
         // instead of two, which is less code to compile. (The `Ok` after a body that never
@@ -139,5 +146,7 @@ pub(super) fn expand(node: &Node) -> TokenStream {
         #declared
 
         #use_sites
+
+        #documented
     }
 }

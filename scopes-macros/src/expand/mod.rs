@@ -6,6 +6,7 @@
 //! - [`graph`]: what both share: the node's compile-time description and the statements
 //!   that resolve its parameters;
 //! - [`inline`]: whether a handler's body may run in its wrapper;
+//! - [`openapi`]: `#[utoipa::path]` below `#[secured]`, moved to the user's signature;
 //! - [`fallback`]: what is emitted next to the errors.
 
 mod dependency;
@@ -13,6 +14,7 @@ mod fallback;
 mod graph;
 mod handler;
 mod inline;
+mod openapi;
 
 use proc_macro2::TokenStream;
 use quote::quote;
