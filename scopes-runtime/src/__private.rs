@@ -57,6 +57,10 @@ where
     ret.into_result().map_err(IntoDepError::into_dep_error)
 }
 
+/// The dependency `D` of a `Security<D>` parameter, as the expansion names it: a generic
+/// argument, like the user's, so that a `D` that is no type gets the user's error once.
+pub type Dep<D> = D;
+
 /// The value of a dependency that gives `()` (a [`scopes!`](crate::scopes!) declaration).
 pub fn unit() -> crate::resolve::Resolved<()> {
     crate::resolve::Resolved::owned(())

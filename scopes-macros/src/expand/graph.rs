@@ -68,8 +68,16 @@ fn child_path(param: &crate::model::Param) -> Option<syn::Path> {
             marker.set_span(dep.span());
             syn::Path::from(marker)
         }
-        None => dep.clone(),
+        None => dependency_type(dep),
     })
+}
+
+/// The dependency of a `Security<dep>` parameter as the generated code names it:
+/// `__private::Dep<dep>`, which is `dep`. Named in a generic argument, as in the user's
+/// `Security<dep>`, a `dep` that is a plain fn gets the same error at the same place as
+/// there, which rustc reports once, rather than a second one of another kind.
+fn dependency_type(dep: &syn::Path) -> syn::Path {
+    syn::parse_quote_spanned!(dep.span()=> ::scopes_runtime::__private::Dep<#dep>)
 }
 
 /// The use-site nodes of the node's `#[scopes(..)]` parameters: each a hidden marker with
@@ -93,6 +101,7 @@ pub(super) fn use_sites(node: &Node) -> TokenStream {
             .scopes
             .iter()
             .map(|scope| declared_check(&scope.lit, &quote!(#marker)));
+        let dep = dependency_type(dep);
         let resolve = resolve_fn(quote! {
             <#dep as #p::Dependency>::resolve(#p::GraphPath::child(__scopes_path, 1), __scopes_cx)
         });
