@@ -12,11 +12,12 @@ use actix_web::http::StatusCode;
 use actix_web::{post, web};
 use scopes_runtime::oauth2::FormError;
 use scopes_runtime::{
-    AuthError, OAuth2PasswordBearer, OAuth2PasswordRequestForm, PasswordHasher, Security,
-    SecurityScopes, TokenConfig, TokenResponse, VerifiedToken, dependency, public, scopes,
+    AuthError, ErrorStyle, OAuth2PasswordBearer, OAuth2PasswordRequestForm, PasswordHasher,
+    Security, SecurityScopes, TokenConfig, TokenResponse, VerifiedToken, dependency, public,
+    scopes,
 };
 
-use crate::users::{User, UserDb};
+use crate::users::{User, UserDb, UserInDb};
 
 scopes! {
     /// The one place scopes are declared and described: the scheme's catalogue (and so the
@@ -52,13 +53,19 @@ pub async fn get_current_user(
     Ok(user.user.clone())
 }
 
-/// The tutorial's `get_current_active_user`.
+/// The tutorial's `get_current_active_user`. A disabled user's token is refused as the
+/// tutorial does (400 "Inactive user"), or in RFC 6750 mode as a token that is no longer
+/// valid (401 `invalid_token`).
 #[dependency(scopes = ["me"])]
 pub async fn get_current_active_user(
     current_user: Security<get_current_user>,
+    scheme: OAuth2PasswordBearer,
 ) -> Result<User, AuthError> {
     if current_user.disabled == Some(true) {
-        return Err(AuthError::custom(StatusCode::BAD_REQUEST, "Inactive user"));
+        return Err(match scheme.error_style() {
+            ErrorStyle::Rfc6750 => AuthError::invalid_token().with_style(ErrorStyle::Rfc6750),
+            _ => AuthError::custom(StatusCode::BAD_REQUEST, "Inactive user"),
+        });
     }
     Ok(current_user.into_inner())
 }
@@ -79,7 +86,7 @@ pub(crate) async fn login_for_access_token(
     tokens: web::Data<TokenConfig>,
     lifetime: web::Data<TokenLifetime>,
 ) -> Result<TokenResponse, actix_web::Error> {
-    let form = form.map_err(|error| scheme.form_error(error))?;
+    let form = scheme.password_request(form)?;
 
     let user = db.get(&form.username);
     let hash = user.map(|u| u.hashed_password);
@@ -87,7 +94,10 @@ pub(crate) async fn login_for_access_token(
         .verify(&form.password, hash)
         .await
         .unwrap_or(false);
-    let Some(user) = user.filter(|_| verified) else {
+    // In RFC 6750 mode a disabled user gets no token: the same answer as a wrong password.
+    let strict = scheme.error_style() == ErrorStyle::Rfc6750;
+    let usable = |u: &&UserInDb| verified && !(strict && u.user.disabled == Some(true));
+    let Some(user) = user.filter(usable) else {
         tracing::info!(reason = "bad username or password", "login refused");
         return Err(AuthError::invalid_grant()
             .with_style(scheme.error_style())

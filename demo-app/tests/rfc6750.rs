@@ -48,16 +48,36 @@ fn protected_routes() {
 fn token_endpoint() {
     let server = Server::start(&["--rfc6750"]);
     let cases = [
-        ("username=johndoe&password=wrong", 400, "invalid_grant"),
-        ("username=nobody&password=secret", 400, "invalid_grant"),
-        ("username=johndoe", 400, "invalid_request"),
+        (
+            "grant_type=password&username=johndoe&password=wrong",
+            400,
+            "invalid_grant",
+        ),
+        (
+            "grant_type=password&username=nobody&password=secret",
+            400,
+            "invalid_grant",
+        ),
+        // RFC 6749 section 4.3.2: `grant_type` is required.
+        ("username=johndoe&password=secret", 400, "invalid_request"),
+        // A disabled user gets no token: the answer of a wrong password.
+        (
+            "grant_type=password&username=alice&password=secret2",
+            400,
+            "invalid_grant",
+        ),
+        (
+            "grant_type=password&username=johndoe",
+            400,
+            "invalid_request",
+        ),
         (
             "username=johndoe&password=secret&grant_type=client_credentials",
             400,
             "unsupported_grant_type",
         ),
         (
-            "username=johndoe&password=secret&scope=me+admin",
+            "grant_type=password&username=johndoe&password=secret&scope=me+admin",
             400,
             "invalid_scope",
         ),
@@ -71,7 +91,34 @@ fn token_endpoint() {
         );
         assert_eq!(res.header("cache-control"), Some("no-store"), "{form}");
     }
-    let res = server.post_form("/token", "username=bob&password=secretbob&scope=me+items");
+    let res = server.post_form(
+        "/token",
+        "grant_type=password&username=bob&password=secretbob&scope=me+items",
+    );
     assert_eq!(res.status, 200);
     assert_eq!(res.json()["scope"], json!("me"));
+}
+
+#[test]
+fn a_user_disabled_after_the_token_was_issued_has_an_invalid_token() {
+    let server = Server::start(&["--rfc6750"]);
+    // Issued while alice could still log in: signed with the server's key.
+    let token = tokens::for_user("alice", &["me", "items"]);
+    for path in ["/users/me/", "/users/me/items/"] {
+        let res = server.get(path, Some(&token));
+        assert_eq!(res.status, 401, "{path}");
+        assert_eq!(error_code(&res), "invalid_token", "{path}");
+        assert_eq!(
+            res.header("www-authenticate"),
+            Some("Bearer error=\"invalid_token\""),
+            "{path}"
+        );
+    }
+    // The tutorial's mode keeps FastAPI's answer.
+    let tutorial = Server::start(&[]);
+    let res = tutorial.get("/users/me/", Some(&token));
+    assert_eq!(
+        (res.status, res.json()),
+        (400, json!({"detail": "Inactive user"}))
+    );
 }

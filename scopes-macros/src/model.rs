@@ -118,8 +118,8 @@ pub(crate) enum ParamKind {
     /// `SecurityScopes`: the union of the path down to this node.
     SecurityScopes,
     /// Any other type: an actix-web extractor. It `reads_extensions` unless it is one of
-    /// actix-web's `Data`, `Path`, `Query`, `Json` and `Form`, which run no code of the
-    /// user's on the request. Recognised by name, so a type of the user's under one of those
+    /// actix-web's `Data`, `Path`, `Query`, `Json` and `Form` or the runtime's
+    /// `OAuth2PasswordBearer`, which run no code of the user's on the request. Recognised by name, so a type of the user's under one of those
     /// names is taken for actix-web's: that costs at most a token verified twice in a
     /// request that also reads it through the request.
     Extractor {

@@ -161,9 +161,21 @@ fn scopes(literals: Vec<syn::LitStr>, errors: &mut Errors) -> Vec<Scope> {
 }
 
 /// actix-web's extractors that run no code of the user's with the request (but an error
-/// handler configured for them): a node that takes only these (and dependencies) does not
-/// read the request's extensions.
+/// handler configured for them): a node that takes only these, the runtime's scheme
+/// (`OAuth2PasswordBearer`, read from app data) and dependencies does not read the
+/// request's extensions.
 const TRANSPARENT_EXTRACTORS: [&str; 5] = ["Data", "Path", "Query", "Json", "Form"];
+
+/// Whether the last segment of an extractor's type names one that reads no extensions.
+fn is_transparent(last: &syn::PathSegment) -> bool {
+    match &last.arguments {
+        PathArguments::AngleBracketed(_) => {
+            TRANSPARENT_EXTRACTORS.iter().any(|name| last.ident == name)
+        }
+        PathArguments::None => last.ident == "OAuth2PasswordBearer",
+        PathArguments::Parenthesized(_) => false,
+    }
+}
 
 /// What a parameter of type `ty` is: `Security<dep>` / `Depends<dep>` (by the last segment's
 /// name, with one type argument that is a path), `SecurityScopes`, or else an actix-web
@@ -187,8 +199,7 @@ fn param(ty: &Type, errors: &mut Errors) -> Option<Param> {
                 },
             },
             Some(last) => ParamKind::Extractor {
-                reads_extensions: !(matches!(last.arguments, PathArguments::AngleBracketed(_))
-                    && TRANSPARENT_EXTRACTORS.iter().any(|name| last.ident == name)),
+                reads_extensions: !is_transparent(last),
             },
             None => ParamKind::Extractor {
                 reads_extensions: true,

@@ -8,7 +8,7 @@ use core::future::{Ready, ready};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 
-use super::form::FormError;
+use super::form::{FormError, OAuth2PasswordRequestForm};
 use super::rejection::{AuthError, ErrorStyle};
 use crate::graph::{check_scope_token, str_eq};
 
@@ -165,6 +165,33 @@ impl OAuth2PasswordBearer {
         let narrowed = scopes.len() != requested.len()
             || scopes.iter().zip(requested).any(|(g, r)| *g != r.as_ref());
         Ok(Grant { scopes, narrowed })
+    }
+
+    /// The token endpoint's password request, in this scheme's style: a form that could not
+    /// be read or is invalid answers as [`form_error`](Self::form_error) says; in the RFC
+    /// 6750 style, a form without `grant_type` is also refused, `invalid_request` (RFC 6749
+    /// section 4.3.2 requires the parameter; FastAPI's lenient form, and so the tutorial
+    /// style, lets it out).
+    ///
+    /// ```
+    /// use scopes_runtime::{ErrorStyle, OAuth2PasswordBearer, OAuth2PasswordRequestForm};
+    ///
+    /// let strict = OAuth2PasswordBearer::new("token", &[]).with_error_style(ErrorStyle::Rfc6750);
+    /// let form = || OAuth2PasswordRequestForm::parse(b"username=a&password=b", false);
+    /// assert!(strict.password_request(form()).is_err());
+    /// assert!(OAuth2PasswordBearer::new("token", &[]).password_request(form()).is_ok());
+    /// ```
+    pub fn password_request(
+        &self,
+        form: Result<OAuth2PasswordRequestForm, FormError>,
+    ) -> Result<OAuth2PasswordRequestForm, actix_web::Error> {
+        let form = form.map_err(|error| self.form_error(error))?;
+        if self.error_style == ErrorStyle::Rfc6750 && form.grant_type.is_none() {
+            return Err(AuthError::invalid_request("grant_type is required")
+                .with_style(self.error_style)
+                .into());
+        }
+        Ok(form)
     }
 
     /// A token endpoint's form error in this scheme's style: FastAPI's own answer (422 with
