@@ -44,6 +44,9 @@ fn protected_routes() {
     assert_eq!(error_code(&res), "invalid_request");
 }
 
+/// The disabled user's right password.
+const ALICE: &str = "grant_type=password&username=alice&password=secretalice";
+
 #[test]
 fn token_endpoint() {
     let server = Server::start(&["--rfc6750"]);
@@ -61,11 +64,7 @@ fn token_endpoint() {
         // RFC 6749 section 4.3.2: `grant_type` is required.
         ("username=johndoe&password=secret", 400, "invalid_request"),
         // A disabled user gets no token: the answer of a wrong password.
-        (
-            "grant_type=password&username=alice&password=secret2",
-            400,
-            "invalid_grant",
-        ),
+        (ALICE, 400, "invalid_grant"),
         (
             "grant_type=password&username=johndoe",
             400,
@@ -114,8 +113,9 @@ fn a_user_disabled_after_the_token_was_issued_has_an_invalid_token() {
             "{path}"
         );
     }
-    // The tutorial's mode keeps FastAPI's answer.
+    // The tutorial's mode keeps FastAPI's answers: a token for alice, refused by the routes.
     let tutorial = Server::start(&[]);
+    assert_eq!(tutorial.post_form("/token", ALICE).status, 200);
     let res = tutorial.get("/users/me/", Some(&token));
     assert_eq!(
         (res.status, res.json()),
