@@ -8,7 +8,9 @@ use std::future::{Ready, ready};
 use std::rc::Rc;
 
 use actix_web::body::EitherBody;
-use actix_web::dev::{ResourceDef, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::dev::{
+    ResourceDef, ResourceMap, Service, ServiceRequest, ServiceResponse, Transform,
+};
 use actix_web::http::Method;
 use actix_web::{Error, HttpRequest, HttpResponse};
 
@@ -67,13 +69,28 @@ use super::Services;
 /// unknown path: keep it free of data (the demo's answers 404/405/307 from its route
 /// table). A listed route macro's extra `guard = ".."` that refuses a request lets actix-web
 /// route it on to later resources, which the gate does not see.
+///
+/// # Testing
+/// A refused route is a server bug the gate contains, not one it fixes: the route is dead.
+/// `testing::unmarked_routes(&app)` (feature `oauth2`) lists, with method and full pattern,
+/// every request the gate refuses that a route would answer (the routes registered outside
+/// the list and not allowed), and `testing::assert_every_route_marked(&app).await` is the
+/// one-line test that there is none. It reads the app's route table and takes this gate's
+/// own decision for each route; for each method refused it sends a probe: a request
+/// carrying a request extension of the testing module's, which only that module can make.
+/// The gate looks for it on its refusal path only (an admitted request costs nothing more)
+/// and lets a request carrying it through to routing. A client cannot set a Rust extension,
+/// so nothing from the network is ever let through by it.
 #[derive(Clone)]
 pub struct Gate {
     rules: Rc<Rules>,
 }
 
+/// What a [`Gate`] admits: the routes of its lists, the routes allowed, and how it answers
+/// the rest. Its [`verdict`](Self::verdict) is the gate's one decision, which the middleware
+/// takes for each request and the testing module's route probe for each route it examines.
 #[derive(Clone)]
-struct Rules {
+pub(crate) struct Rules {
     listed: Vec<Listed>,
     allowed: Vec<Allowed>,
     otherwise: fn(&HttpRequest) -> HttpResponse,
@@ -96,7 +113,8 @@ struct Allowed {
 }
 
 /// What the gate decides for one request.
-enum Verdict {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
     Admit,
     /// A method no listed route offers at this path.
     OtherMethod,
@@ -164,21 +182,16 @@ impl Gate {
 }
 
 impl Rules {
-    fn verdict(&self, req: &ServiceRequest) -> Verdict {
-        // The path as routing matches it.
-        let path = req.match_info().as_str();
-        let method = req.method();
-        let rmap = req.resource_map();
-        let first = rmap.match_name(path);
+    /// The verdict on a request for `method` at `path` (as routing matches it: the
+    /// request's `match_info().as_str()`) in the app whose route table is `rmap`.
+    pub(crate) fn verdict(&self, method: &Method, path: &str, rmap: &ResourceMap) -> Verdict {
         // The first resource is a listed handler's when both its name and its pattern are a
         // listed route's: route macros name resources after the bare fn name, which another
         // module's unlisted handler may share.
-        let listed_first = first.is_some_and(|name| {
-            let pattern = rmap.match_pattern(path);
-            self.listed
-                .iter()
-                .any(|route| route.resource == name && pattern.as_deref() == Some(route.path))
-        });
+        let first = rmap.match_name(path);
+        // (Only a named resource can be a listed one: no pattern to build for the others.)
+        let listed_first =
+            first.is_some() && self.is_listed(first, rmap.match_pattern(path).as_deref());
         if listed_first
             && self
                 .listed
@@ -201,6 +214,16 @@ impl Rules {
         } else {
             Verdict::Unlisted
         }
+    }
+
+    /// Whether the resource named `name` with the full pattern `pattern` (as
+    /// `ResourceMap::match_pattern` gives it) is a listed handler's.
+    pub(crate) fn is_listed(&self, name: Option<&str>, pattern: Option<&str>) -> bool {
+        name.is_some_and(|name| {
+            self.listed
+                .iter()
+                .any(|route| route.resource == name && pattern == Some(route.path))
+        })
     }
 }
 
@@ -244,11 +267,22 @@ where
     actix_web::dev::forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        match self.rules.verdict(&req) {
+        let verdict =
+            self.rules
+                .verdict(req.method(), req.match_info().as_str(), req.resource_map());
+        match verdict {
             Verdict::Admit => GateFuture::Admitted {
                 future: self.service.call(req),
             },
             verdict => {
+                // A route probe of the testing module (`testing::unmarked_routes`), looked
+                // for on this path only: see `RouteProbe`.
+                #[cfg(feature = "oauth2")]
+                if crate::testing::RouteProbe::let_through(&req, &self.rules, verdict) {
+                    return GateFuture::Admitted {
+                        future: self.service.call(req),
+                    };
+                }
                 let route = req
                     .resource_map()
                     .match_pattern(req.match_info().as_str())

@@ -15,6 +15,8 @@ use actix_web::dev::{AppService, HttpServiceFactory};
 
 use crate::graph::{Handler, NodeInfo, NodeKind, Requirement};
 pub use gate::{Gate, GateMiddleware};
+#[cfg(feature = "oauth2")]
+pub(crate) use gate::{Rules, Verdict};
 pub use surface::{RouteSecurity, SecuritySurface};
 
 /// A handler as [`Services`] lists it: its compile-time description and every scope its tree

@@ -2,7 +2,6 @@
 //! derived from its [security surface](Services::surface), sent to the app in process, and
 //! the [`MatrixReport`] of what it answered.
 
-use core::any::Any;
 use core::fmt;
 
 use actix_web::dev::{Service, ServiceResponse};
@@ -13,7 +12,8 @@ use jsonwebtoken::{AlgorithmFamily, EncodingKey};
 use crate::oauth2::{ErrorStyle, JwtAlgorithm, TokenConfig};
 use crate::services::{RouteSecurity, Services};
 
-use super::{bearer_request, mint};
+use super::route_table::{Piece, pieces};
+use super::{bearer_request, into_request, mint};
 
 /// The token of the "malformed token" case: three segments, none of them base64 JSON.
 const MALFORMED_TOKEN: &str = "not.a.jwt";
@@ -166,7 +166,10 @@ impl<'a> SecurityMatrix<'a> {
                 }
                 .method(method.clone())
                 .uri(&path);
-                let got = match app.call(into_request::<R>(req)).await {
+                let got = match app
+                    .call(into_request::<R>(req.to_request(), "the security matrix"))
+                    .await
+                {
                     Ok(res) => res.status().as_u16(),
                     Err(error) => error.into().error_response().status().as_u16(),
                 };
@@ -488,38 +491,16 @@ impl Probe {
 /// `pattern` with each `{name}` / `{name:regex}` segment (and a tail's `*`) replaced by the
 /// value `params` gives `name`, or [`DEFAULT_PARAM`].
 fn concrete_path(pattern: &str, params: &[(String, String)]) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut rest = pattern;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        // A regex may hold braces of its own (`{id:\d{3}}`): the segment ends at the brace
-        // that closes the first.
-        let mut depth = 1;
-        let close = after.char_indices().find_map(|(i, c)| {
-            match c {
-                '{' => depth += 1,
-                '}' => depth -= 1,
-                _ => {}
-            }
-            (depth == 0).then_some(i)
-        });
-        let Some(close) = close else {
-            out.push_str(&rest[open..]);
-            return out;
-        };
-        let inner = &after[..close];
-        let name = inner.split(':').next().unwrap_or(inner).trim();
-        let value = params
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or(DEFAULT_PARAM, |(_, v)| v.as_str());
-        out.push_str(value);
-        rest = &after[close + 1..];
-        rest = rest.strip_prefix('*').unwrap_or(rest);
-    }
-    out.push_str(rest);
-    out
+    pieces(pattern)
+        .iter()
+        .map(|piece| match piece {
+            Piece::Literal(text) => text,
+            Piece::Segment { name, .. } => params
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(DEFAULT_PARAM, |(_, v)| v.as_str()),
+        })
+        .collect()
 }
 
 /// A token with the header and claims `config` would issue for `sub` and `scopes`, signed
@@ -545,22 +526,6 @@ fn resigned(config: &TokenConfig, token: &str) -> String {
     match signature {
         Ok(signature) => format!("{signed}.{signature}"),
         Err(e) => panic!("cannot sign a wrongly signed test token: {e}"),
-    }
-}
-
-/// The request `req` makes, as the type `R` the service takes.
-///
-/// # Panics
-/// When `R` is not [`TestRequest::to_request`]'s type.
-fn into_request<R: 'static>(req: TestRequest) -> R {
-    let req: Box<dyn Any> = Box::new(req.to_request());
-    match req.downcast::<R>() {
-        Ok(req) => *req,
-        Err(_) => panic!(
-            "the security matrix runs against a service made by `actix_web::test::init_service`, \
-             which takes `TestRequest::to_request()`'s requests; this one takes `{}`",
-            core::any::type_name::<R>()
-        ),
     }
 }
 

@@ -34,9 +34,40 @@
 //! token lacking each one of its scopes refused (401, or 403 in RFC 6750 style) and a token
 //! with exactly its scopes not refused; a public route not refused without a token.
 //! [`MatrixReport::assert_passed`] fails the test with the table of every mismatch.
+//!
+//! # Unmarked routes
+//! [`unmarked_routes`] lists every route of an app that its
+//! [`Gate`](crate::services::Gate) refuses although a route would answer it: registered
+//! outside the app's `services![..]` (`.route(..)`, `web::resource`, a route macro without
+//! `#[secured]` or `#[public]`, a list under a `web::scope`) and not
+//! [allowed](crate::services::Gate::allow), each with its method and full pattern
+//! ([`UnmarkedRoute`]). [`assert_every_route_marked`] is the one-line test that there is
+//! none, failing with their table:
+//!
+//! ```
+//! # use actix_web::{get, test, App};
+//! # use scopes_runtime::{public, services, services::Services, testing};
+//! # #[public]
+//! # #[get("/health")]
+//! # async fn health() -> &'static str { "ok" }
+//! # const SERVICES: Services = services![health];
+//! # actix_web::rt::System::new().block_on(async {
+//! let app = test::init_service(App::new().wrap(SERVICES.gate()).service(SERVICES)).await;
+//! testing::assert_every_route_marked(&app).await;
+//! # });
+//! ```
+//!
+//! actix-web lists no routes: the table is read from the `Debug` of the app's
+//! `ResourceMap` (a table it cannot read fails the test, never passes it), and each route
+//! the gate refuses is probed through the app, method by method, by requests the gate lets
+//! through to routing. The probes run the code of the unmarked routes they find.
 
+mod debug_value;
 mod matrix;
+mod route_table;
+mod unmarked;
 
+use core::any::Any;
 use core::time::Duration;
 
 use actix_web::http::header;
@@ -48,6 +79,8 @@ use crate::graph::{GraphPath, Handler, SecurityScopes, child_offset, str_eq};
 use crate::oauth2::{Claims, JwtKeys, TokenConfig};
 use crate::resolve::{Dependency, Resolution, Security};
 pub use matrix::{Expected, MatrixCase, MatrixReport, SecurityMatrix, security_matrix};
+pub(crate) use unmarked::RouteProbe;
+pub use unmarked::{UnmarkedRoute, assert_every_route_marked, unmarked_routes};
 
 /// The HS256 secret of [`token_config`]. Public: never use it outside tests.
 pub const TEST_SECRET: &str = "scopes-runtime testing secret, not for production use";
@@ -206,4 +239,21 @@ pub async fn resolve<D: Dependency>(
     req: HttpRequest,
 ) -> Result<Security<D>, actix_web::Error> {
     D::resolve(at, &mut Resolution::without_body(req)).await
+}
+
+/// `req` (a [`TestRequest::to_request`]) as the type `R` the service that `helper` runs
+/// against takes.
+///
+/// # Panics
+/// When `R` is not [`TestRequest::to_request`]'s type.
+fn into_request<R: 'static>(req: impl Any, helper: &str) -> R {
+    let req: Box<dyn Any> = Box::new(req);
+    match req.downcast::<R>() {
+        Ok(req) => *req,
+        Err(_) => panic!(
+            "{helper} runs against a service made by `actix_web::test::init_service`, which \
+             takes `TestRequest::to_request()`'s requests; this one takes `{}`",
+            core::any::type_name::<R>()
+        ),
+    }
 }
