@@ -38,7 +38,7 @@ impl AppState {
             users: web::Data::new(UserDb::tutorial()),
             lifetime: web::Data::new(TokenLifetime(lifetime)),
             routes: web::Data::new(route_table()),
-            openapi: web::Data::new(crate::openapi::document()),
+            openapi: web::Data::new(crate::openapi::document_in(style)),
         }
     }
 

@@ -3,32 +3,76 @@
 //! Paths, bodies and schemas are written here as FastAPI generates them for the tutorial;
 //! the security scheme and every operation's `security` come from the compile-time graph
 //! through [`SecuredRoutes`], never by hand.
+//!
+//! # A deliberate difference from FastAPI's document: every error status is declared
+//!
+//! FastAPI's document lists only 200 (and 422 where a body is validated); the routes
+//! answer more. This document declares every status each route really answers, with its
+//! body schema and the headers always sent, so that a client generator or a fuzzer
+//! (`scripts/schemathesis.sh` runs schemathesis with every check against it) can hold the
+//! server to it. Apart from these additions (and `info`), the document is FastAPI's
+//! (`demo-app/tests/openapi.rs` strips exactly the additions and compares the rest).
+//!
+//! | operation | tutorial style (default) | `--rfc6750` |
+//! |---|---|---|
+//! | secured routes | 401 [`HTTP_ERROR`] + `WWW-Authenticate` | 400 `invalid_request`, 401 (`{"detail"}` without a token, `invalid_token`), 403 `insufficient_scope` where the route requires scopes: [`BEARER_ERROR`](scopes_runtime::openapi::BEARER_ERROR) + `WWW-Authenticate` |
+//! | under `get_current_active_user` | 400 "Inactive user", [`HTTP_ERROR`] | (a disabled user's token is a 401 `invalid_token`) |
+//! | `POST /token` form | FastAPI's | `grant_type` required (RFC 6749 section 4.3.2), as the server requires it |
+//! | `POST /token` | 400 (wrong credentials, unreadable body), 413 (body over 16 KiB), 429 and 503 with `Retry-After`: [`HTTP_ERROR`]; FastAPI's 422 | 400 [`TOKEN_ERROR`] (RFC 6749 section 5.2, `Cache-Control: no-store`; every form error, so no 422 or 413), 429 and 503 with `Retry-After` |
+//!
+//! The secured routes' rejections come from the graph, not from a list of routes:
+//! [`SecuredRoutes::documenting_rejections`] adds the runtime bearer check's answers to
+//! every operation whose tree holds it (403 only where the tree requires scopes), and
+//! [`SecuredRoutes::responding`] adds `get_current_active_user`'s 400 to every operation
+//! whose tree holds that dependency. The document differs per error style
+//! ([`document_in`]); the server serves the one of its `--rfc6750` setting.
 
+use scopes_runtime::ErrorStyle;
+use scopes_runtime::openapi::{
+    HTTP_ERROR, SecuredRoutes, TOKEN_ERROR, http_error_schema, required_header, token_error_schema,
+};
 use serde_json::json;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, InfoBuilder, ObjectBuilder, OpenApi, OpenApiBuilder,
-    PathsBuilder, Ref, RefOr, ResponseBuilder, Schema,
+    ComponentsBuilder, ContentBuilder, Header, InfoBuilder, ObjectBuilder, OpenApi, OpenApiBuilder,
+    PathsBuilder, Ref, RefOr, Response, ResponseBuilder, Schema,
 };
 
-use scopes_runtime::openapi::SecuredRoutes;
-
-use crate::auth::OAUTH2;
+use crate::auth::{OAUTH2, get_current_active_user};
 use crate::handlers::SERVICES;
 
 /// The name FastAPI gives the scheme: its class name.
 pub const SCHEME: &str = "OAuth2PasswordBearer";
 
 /// The app's routes, from the handlers' route macros and the graph: the secured ones with
-/// their security, the public ones without.
-pub fn secured_routes() -> SecuredRoutes {
-    SecuredRoutes::new(SCHEME, &OAUTH2).services(&SERVICES)
+/// their security and, answering in `style`, the rejections their trees can give; the
+/// public ones without.
+pub fn secured_routes(style: ErrorStyle) -> SecuredRoutes {
+    let routes = SecuredRoutes::new(SCHEME, &OAUTH2.with_error_style(style))
+        .services(&SERVICES)
+        .documenting_rejections();
+    match style {
+        ErrorStyle::Rfc6750 => routes,
+        _ => routes.responding::<get_current_active_user>(
+            "400",
+            error_response(
+                "Inactive user: the token's user is disabled",
+                HTTP_ERROR,
+                &[],
+            ),
+        ),
+    }
 }
 
-/// The whole document.
+/// The whole document, in the tutorial's error style.
 pub fn document() -> OpenApi {
+    document_in(ErrorStyle::Tutorial)
+}
+
+/// The whole document, for a server answering errors in `style`.
+pub fn document_in(style: ErrorStyle) -> OpenApi {
     let mut doc = OpenApiBuilder::new()
         .info(
             InfoBuilder::new()
@@ -38,7 +82,10 @@ pub fn document() -> OpenApi {
         )
         .paths(
             PathsBuilder::new()
-                .path("/token", PathItem::new(HttpMethod::Post, token_operation()))
+                .path(
+                    "/token",
+                    PathItem::new(HttpMethod::Post, token_operation(style)),
+                )
                 .path(
                     "/users/me/",
                     get("Read Users Me", "read_users_me_users_me__get", Some("User")),
@@ -54,15 +101,23 @@ pub fn document() -> OpenApi {
         )
         .components(Some(
             ComponentsBuilder::new()
-                .schema(FORM_SCHEMA, form_schema())
+                .schema(FORM_SCHEMA, form_schema(style))
                 .schema("HTTPValidationError", http_validation_error())
                 .schema("Token", token_schema())
                 .schema("User", user_schema())
                 .schema("ValidationError", validation_error())
+                .schema(HTTP_ERROR, http_error_schema())
                 .build(),
         ))
         .build();
-    for route in secured_routes().apply(&mut doc) {
+    if style == ErrorStyle::Rfc6750
+        && let Some(components) = doc.components.as_mut()
+    {
+        components
+            .schemas
+            .insert(TOKEN_ERROR.to_owned(), token_error_schema().into());
+    }
+    for route in secured_routes(style).apply(&mut doc) {
         tracing::warn!(
             path = route.path,
             "secured route missing from the OpenAPI document"
@@ -73,8 +128,8 @@ pub fn document() -> OpenApi {
 
 const FORM_SCHEMA: &str = "Body_login_for_access_token_token_post";
 
-fn token_operation() -> OperationBuilder {
-    OperationBuilder::new()
+fn token_operation(style: ErrorStyle) -> OperationBuilder {
+    let operation = OperationBuilder::new()
         .summary(Some("Login For Access Token"))
         .operation_id(Some("login_for_access_token_token_post"))
         .request_body(Some(
@@ -88,19 +143,96 @@ fn token_operation() -> OperationBuilder {
                 .required(Some(utoipa::openapi::Required::True))
                 .build(),
         ))
-        .response("200", json_response(Some("Token")))
+        .response("200", json_response(Some("Token")));
+    let busy = |what: &str| error_response(what, HTTP_ERROR, &[retry_after()]);
+    let operation = match style {
+        ErrorStyle::Rfc6750 => operation.response(
+            "400",
+            error_response(
+                "RFC 6749 section 5.2: `invalid_grant` (wrong username or password, or a \
+                 disabled user), `invalid_request` (a missing or unreadable parameter, \
+                 `grant_type` absent), `unsupported_grant_type`, `invalid_scope`",
+                TOKEN_ERROR,
+                &[no_store()],
+            ),
+        ),
+        _ => operation
+            .response(
+                "400",
+                error_response(
+                    "Incorrect username or password, or a body that could not be read",
+                    HTTP_ERROR,
+                    &[],
+                ),
+            )
+            .response(
+                "413",
+                error_response("Request body too large (over 16 KiB)", HTTP_ERROR, &[]),
+            )
+            .response(
+                "422",
+                ResponseBuilder::new()
+                    .description("Validation Error")
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("HTTPValidationError")))
+                            .build(),
+                    )
+                    .build(),
+            ),
+    };
+    operation
         .response(
-            "422",
-            ResponseBuilder::new()
-                .description("Validation Error")
-                .content(
-                    "application/json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("HTTPValidationError")))
-                        .build(),
-                )
-                .build(),
+            "429",
+            busy("Too many login attempts: retry after `Retry-After` seconds"),
         )
+        .response(
+            "503",
+            busy("Too many logins waiting for bcrypt: retry after `Retry-After` seconds"),
+        )
+}
+
+/// A JSON error response whose body is the component `schema`, with `headers` always sent.
+fn error_response(description: &str, schema: &str, headers: &[(&str, Header)]) -> Response {
+    let mut response = ResponseBuilder::new().description(description).content(
+        "application/json",
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name(schema)))
+            .build(),
+    );
+    for (name, header) in headers {
+        response = response.header(*name, header.clone());
+    }
+    response.build()
+}
+
+/// `Retry-After` in seconds (RFC 9110 section 10.2.3).
+fn retry_after() -> (&'static str, Header) {
+    (
+        "Retry-After",
+        required_header(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0))
+                .into(),
+            "Seconds to wait before trying again",
+        ),
+    )
+}
+
+/// `Cache-Control: no-store` on the token endpoint's errors (RFC 6749 section 5.2).
+fn no_store() -> (&'static str, Header) {
+    (
+        "Cache-Control",
+        required_header(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["no-store"]))
+                .into(),
+            "Never cache (RFC 6749 section 5.2)",
+        ),
+    )
 }
 
 fn get(summary: &str, operation_id: &str, schema: Option<&str>) -> PathItem {
@@ -158,19 +290,21 @@ fn password_format() -> Option<SchemaFormat> {
     Some(SchemaFormat::Custom("password".to_owned()))
 }
 
-fn form_schema() -> ObjectBuilder {
-    ObjectBuilder::new()
+/// The password form. In the RFC 6750 style `grant_type` is required (RFC 6749 section
+/// 4.3.2), as the server requires it there; FastAPI's form leaves it optional.
+fn form_schema(style: ErrorStyle) -> ObjectBuilder {
+    let grant_type = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^password$"));
+    let strict = style == ErrorStyle::Rfc6750;
+    let grant_type: Schema = if strict {
+        grant_type.title(Some("Grant Type")).into()
+    } else {
+        optional(grant_type, "Grant Type", &[])
+    };
+    let form = ObjectBuilder::new()
         .title(Some(FORM_SCHEMA))
-        .property(
-            "grant_type",
-            optional(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .pattern(Some("^password$")),
-                "Grant Type",
-                &[],
-            ),
-        )
+        .property("grant_type", grant_type)
         .property("username", string("Username"))
         .property("password", string("Password").format(password_format()))
         .property("scope", string("Scope").default(Some(json!(""))))
@@ -189,9 +323,13 @@ fn form_schema() -> ObjectBuilder {
                 "Client Secret",
                 &[("format", json!("password"))],
             ),
-        )
-        .required("username")
-        .required("password")
+        );
+    let form = if strict {
+        form.required("grant_type")
+    } else {
+        form
+    };
+    form.required("username").required("password")
 }
 
 fn token_schema() -> ObjectBuilder {

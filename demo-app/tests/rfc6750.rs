@@ -122,3 +122,29 @@ fn a_user_disabled_after_the_token_was_issued_has_an_invalid_token() {
         (400, json!({"detail": "Inactive user"}))
     );
 }
+
+/// A malformed `scope` (a NUL is no RFC 6749 scope token) is `invalid_scope`, as an
+/// undeclared one is; it used to answer `invalid_request` "username and password are
+/// required", which named fields the form had.
+#[test]
+fn a_malformed_scope_is_an_invalid_scope() {
+    let server = Server::start(&["--rfc6750"]);
+    for scope in ["a%00b", "me+%22items%22", "%C3%A9"] {
+        let res = server.post_form(
+            "/token",
+            &format!("grant_type=password&username=johndoe&password=secret&scope={scope}"),
+        );
+        assert_eq!(
+            (res.status, res.json()),
+            (
+                400,
+                json!({"error": "invalid_scope",
+                       "error_description": "A requested scope is not declared by this server"})
+            ),
+            "{scope}"
+        );
+    }
+    // Another problem with it stays `invalid_request`.
+    let res = server.post_form("/token", "grant_type=password&username=johndoe&scope=a%00b");
+    assert_eq!(error_code(&res), "invalid_request");
+}

@@ -253,3 +253,152 @@ fn the_order_of_utoipa_path_and_secured_does_not_change_the_document() {
     );
     assert_eq!(above, below);
 }
+
+/// `documenting_rejections` and `responding` read each handler's tree: a route documents
+/// the bearer check's rejections only when its tree holds the check (not as an optional
+/// dependency), 403 only where it requires scopes, and a dependency's own response only
+/// where the tree holds that dependency.
+mod rejections {
+    use super::*;
+    use scopes_runtime::{ErrorStyle, VerifiedToken, public};
+    use utoipa::openapi::ResponseBuilder;
+
+    #[dependency]
+    async fn active_user(user: Security<current_user>) -> Result<String, actix_web::Error> {
+        Ok(user.into_inner())
+    }
+
+    /// Checks its scopes itself, without the runtime's bearer check.
+    #[dependency]
+    async fn api_key(scopes: scopes_runtime::SecurityScopes) -> Result<(), actix_web::Error> {
+        scopes
+            .check(&["reports"])
+            .map_err(|_| actix_web::error::ErrorForbidden("scope"))
+    }
+
+    #[secured(scopes = ["items"])]
+    #[get("/scoped/")]
+    async fn scoped(_user: Security<active_user>) -> &'static str {
+        ""
+    }
+
+    #[secured]
+    #[get("/any-token/")]
+    async fn any_token(_token: Security<VerifiedToken>) -> &'static str {
+        ""
+    }
+
+    #[secured(scopes = ["reports"])]
+    #[get("/api-key/")]
+    async fn with_api_key(_key: Security<api_key>) -> &'static str {
+        ""
+    }
+
+    #[secured(scopes = ["reports"])]
+    #[get("/optional/")]
+    async fn optional_token(
+        _key: Security<api_key>,
+        _user: Option<Security<current_user>>,
+    ) -> &'static str {
+        ""
+    }
+
+    #[public]
+    #[post("/login")]
+    async fn open() -> &'static str {
+        ""
+    }
+
+    fn document(style: ErrorStyle) -> Value {
+        let paths = ["/scoped/", "/any-token/", "/api-key/", "/optional/"];
+        let mut doc = utoipa::openapi::OpenApiBuilder::new().build();
+        for path in paths {
+            // The app documents its own 401 on one route.
+            let mut operation = utoipa::openapi::path::OperationBuilder::new();
+            if path == "/any-token/" {
+                operation = operation.response(
+                    "401",
+                    ResponseBuilder::new().description("the app's own").build(),
+                );
+            }
+            doc.paths.paths.insert(
+                path.to_owned(),
+                utoipa::openapi::PathItem::new(utoipa::openapi::HttpMethod::Get, operation),
+            );
+        }
+        doc.paths.paths.insert(
+            "/login".to_owned(),
+            utoipa::openapi::PathItem::new(
+                utoipa::openapi::HttpMethod::Post,
+                utoipa::openapi::path::OperationBuilder::new(),
+            ),
+        );
+        let inactive = ResponseBuilder::new().description("Inactive user").build();
+        SecuredRoutes::new("OAuth2PasswordBearer", &OAUTH2.with_error_style(style))
+            .handler::<scoped>()
+            .handler::<any_token>()
+            .handler::<with_api_key>()
+            .handler::<optional_token>()
+            .handler::<open>()
+            .documenting_rejections()
+            .responding::<active_user>("400", inactive)
+            .apply(&mut doc);
+        serde_json::to_value(&doc).expect("serializable")
+    }
+
+    fn statuses(doc: &Value, path: &str, method: &str) -> Vec<String> {
+        doc["paths"][path][method]["responses"]
+            .as_object()
+            .map(|r| r.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn each_route_documents_what_its_tree_answers() {
+        let tutorial = document(ErrorStyle::Tutorial);
+        assert_eq!(statuses(&tutorial, "/scoped/", "get"), ["400", "401"]);
+        assert_eq!(
+            tutorial["paths"]["/scoped/"]["get"]["responses"]["400"]["description"],
+            "Inactive user"
+        );
+        assert_eq!(statuses(&tutorial, "/any-token/", "get"), ["401"]);
+        // The app's own 401 stays: a status already documented is left as it is.
+        assert_eq!(
+            tutorial["paths"]["/any-token/"]["get"]["responses"]["401"]["description"],
+            "the app's own"
+        );
+        // No bearer check in the tree, or only under an optional dependency: nothing known.
+        assert_eq!(
+            statuses(&tutorial, "/api-key/", "get"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            statuses(&tutorial, "/optional/", "get"),
+            Vec::<String>::new()
+        );
+        assert_eq!(statuses(&tutorial, "/login", "post"), Vec::<String>::new());
+        assert!(tutorial["components"]["schemas"]["HTTPError"].is_object());
+        assert!(tutorial["components"]["schemas"]["BearerError"].is_null());
+
+        let rfc = document(ErrorStyle::Rfc6750);
+        assert_eq!(statuses(&rfc, "/scoped/", "get"), ["400", "401", "403"]);
+        // RFC 6750's 400, not "Inactive user": the first response for a status wins.
+        assert_eq!(
+            rfc["paths"]["/scoped/"]["get"]["responses"]["400"]["content"]["application/json"]["schema"],
+            json!({"$ref": "#/components/schemas/BearerError"})
+        );
+        assert_eq!(
+            rfc["paths"]["/scoped/"]["get"]["responses"]["403"]["headers"]["WWW-Authenticate"]["schema"]
+                ["pattern"],
+            "^Bearer error=\"insufficient_scope\""
+        );
+        // No scope required: no 403.
+        assert_eq!(statuses(&rfc, "/any-token/", "get"), ["400", "401"]);
+        assert_eq!(statuses(&rfc, "/api-key/", "get"), Vec::<String>::new());
+        assert_eq!(statuses(&rfc, "/optional/", "get"), Vec::<String>::new());
+        assert_eq!(
+            rfc["components"]["schemas"]["BearerError"]["required"],
+            json!(["error"])
+        );
+    }
+}

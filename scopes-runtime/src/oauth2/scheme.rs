@@ -196,13 +196,33 @@ impl OAuth2PasswordBearer {
 
     /// A token endpoint's form error in this scheme's style: FastAPI's own answer (422 with
     /// the field errors, ..) in the tutorial style; RFC 6749 section 5.2's
-    /// `unsupported_grant_type` or `invalid_request` in the RFC 6750 style.
+    /// `unsupported_grant_type`, `invalid_scope` (a malformed `scope`, the only problem) or
+    /// `invalid_request` in the RFC 6750 style.
+    ///
+    /// ```
+    /// use actix_web::body::MessageBody;
+    /// use scopes_runtime::{ErrorStyle, OAuth2PasswordBearer, OAuth2PasswordRequestForm};
+    ///
+    /// let strict = OAuth2PasswordBearer::new("token", &[]).with_error_style(ErrorStyle::Rfc6750);
+    /// let body = |form: &[u8]| {
+    ///     let error = OAuth2PasswordRequestForm::parse(form, false).unwrap_err();
+    ///     let body = strict.form_error(error).error_response().into_body().try_into_bytes();
+    ///     String::from_utf8(body.unwrap().to_vec()).unwrap()
+    /// };
+    /// assert!(body(b"username=a&password=b&scope=a%00b").contains(r#""error":"invalid_scope""#));
+    /// assert!(body(b"username=a").contains(r#""error":"invalid_request""#));
+    /// ```
     pub fn form_error(&self, error: FormError) -> actix_web::Error {
         match self.error_style {
             ErrorStyle::Rfc6750 => {
-                let bad_grant = error.issues().iter().any(|i| i.field() == "grant_type");
+                let issues = error.issues();
+                let bad_grant = issues.iter().any(|i| i.field() == "grant_type");
+                let bad_scope_only =
+                    !issues.is_empty() && issues.iter().all(|i| i.field() == "scope");
                 let error = if bad_grant {
                     AuthError::unsupported_grant_type()
+                } else if bad_scope_only {
+                    AuthError::invalid_scope()
                 } else if let FormError::Invalid(_) = error {
                     AuthError::invalid_request("username and password are required")
                 } else {
