@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::proxy::{IpNet, ProxyHeader};
+use crate::proxy::{ProxyHeader, ProxyList};
 use crate::server::Limits;
 
 /// FastAPI's OAuth2-scopes tutorial, rebuilt on actix-web with `scopes`.
@@ -108,11 +108,10 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "TRUSTED_PROXIES",
-        value_delimiter = ',',
         global = true,
         value_name = "ADDR[/PREFIX],.."
     )]
-    pub trusted_proxies: Vec<IpNet>,
+    pub trusted_proxies: Option<ProxyList>,
 
     /// The forwarding header the trusted proxies set (only that one is read).
     #[arg(

@@ -500,6 +500,10 @@ pub(crate) fn report(handle: &ConnHandle, result: Result<(), DispatchError>) {
         Err(DispatchError::DisconnectTimeout | DispatchError::HandlerDroppedPayload) => {
             tracing::debug!(target: "demo_app::conn", %client, "connection closed");
         }
+        // The server's own failures (a response body that failed, an answer of 500).
+        Err(error @ (DispatchError::Body(_) | DispatchError::InternalError)) => {
+            tracing::error!(target: "demo_app::conn", %client, %error, "connection failed");
+        }
         Err(error) => {
             tracing::warn!(target: "demo_app::conn", %client, %error, "connection failed");
         }

@@ -75,6 +75,23 @@ impl fmt::Display for IpNet {
     }
 }
 
+/// A comma-separated list of [`IpNet`]s (`127.0.0.1,10.0.0.0/8`); empty items are
+/// ignored, so an empty list is no list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProxyList(pub Vec<IpNet>);
+
+impl FromStr for ProxyList {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.split(',')
+            .filter(|item| !item.trim().is_empty())
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+}
+
 /// Which forwarding header trusted proxies set.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum ProxyHeader {
@@ -233,6 +250,14 @@ mod tests {
         for bad in ["10.0.0.0/33", "::/129", "nope", "10.0.0.0/x", ""] {
             assert!(bad.parse::<IpNet>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn lists_parse_and_may_be_empty() {
+        let list: ProxyList = "127.0.0.1, 10.0.0.0/8,".parse().unwrap();
+        assert_eq!(list.0.len(), 2);
+        assert_eq!("".parse::<ProxyList>().unwrap(), ProxyList::default());
+        assert!("127.0.0.1,nope".parse::<ProxyList>().is_err());
     }
 
     #[test]

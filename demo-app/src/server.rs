@@ -111,7 +111,10 @@ impl ServerConfig {
             addr: SocketAddr::new(args.host, args.port),
             workers: args.workers,
             limits: Limits::from_args(args),
-            proxies: TrustedProxies::new(args.trusted_proxies.clone(), args.trusted_proxy_header),
+            proxies: TrustedProxies::new(
+                args.trusted_proxies.clone().unwrap_or_default().0,
+                args.trusted_proxy_header,
+            ),
         }
     }
 }

@@ -308,6 +308,34 @@ fn connections_per_address_are_capped() {
     );
 }
 
+/// Every client behind a trusted proxy shares its address: the proxy is not capped.
+#[test]
+fn trusted_proxies_are_exempt_from_the_address_limit() {
+    let server = Server::start(&[
+        "--max-connections-per-ip",
+        "1",
+        "--trusted-proxies",
+        "127.0.0.2",
+        "--keep-alive-s",
+        "60",
+    ]);
+    let _proxied: Vec<TcpStream> = (0..3)
+        .map(|_| {
+            let mut stream = connect_from("127.0.0.2", server.addr);
+            stream.write_all(STATUS).expect("write");
+            assert!(read_response(&mut stream).starts_with("HTTP/1.1 401"));
+            stream
+        })
+        .collect();
+    let mut first = connect_from("127.0.0.3", server.addr);
+    first.write_all(STATUS).expect("write");
+    assert!(read_response(&mut first).starts_with("HTTP/1.1 401"));
+    let mut second = connect_from("127.0.0.3", server.addr);
+    let _ = second.write_all(STATUS);
+    let (response, closed) = read_until_closed(&mut second, CLOSED_WITHIN);
+    assert!(closed && response.is_empty(), "127.0.0.3 is capped at one");
+}
+
 /// A request actix-http cannot parse (a control byte in a header name): answered 400
 /// before it reaches the app; logged once, as a warning with the parser's reason, in the
 /// access log with the client address; no `ERROR`.
