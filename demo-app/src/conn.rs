@@ -12,6 +12,10 @@
 //!   `actix-http`, times the heads of the requests after it: once a response is done, the
 //!   next head must be complete within the header timeout of its first byte (or of the
 //!   keep-alive period's end, whichever comes first), else the connection is closed.
+//! - **Unread bodies.** When a response is done before its request body was read to the
+//!   end, `actix-http` closes the connection after the disconnect timeout, except for a
+//!   chunked body, which it drains for as long as the client sends it: [`Conn`] closes it
+//!   after the body timeout.
 //! - **Logs.** What `actix-http` only reports by failing the connection (a malformed
 //!   request it answered 400 itself, a head too large, a head that timed out) is logged here
 //!   once, at `warn` or `info`, in the access log with the client address. `actix-http`'s
