@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::proxy::{ProxyHeader, ProxyList};
+use crate::server::Limits;
+
 /// FastAPI's OAuth2-scopes tutorial, rebuilt on actix-web with `scopes`.
 #[derive(Debug, Parser)]
 #[command(version, about)]
@@ -93,6 +96,71 @@ pub struct ServeArgs {
     /// ..) instead of the tutorial's `{"detail": ..}` bodies.
     #[arg(long, env = "RFC6750", global = true)]
     pub rfc6750: bool,
+
+    /// Limits on slow and numerous clients.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+
+    /// Reverse proxies whose forwarding header names the client (comma-separated
+    /// addresses or CIDR blocks, e.g. `127.0.0.1,10.0.0.0/8`). From any other peer the
+    /// header is ignored and the client is the peer. Trusted proxies are exempt from
+    /// `--max-connections-per-ip`.
+    #[arg(
+        long,
+        env = "TRUSTED_PROXIES",
+        global = true,
+        value_name = "ADDR[/PREFIX],.."
+    )]
+    pub trusted_proxies: Option<ProxyList>,
+
+    /// The forwarding header the trusted proxies set (only that one is read).
+    #[arg(
+        long,
+        env = "TRUSTED_PROXY_HEADER",
+        value_enum,
+        default_value_t = ProxyHeader::XForwardedFor,
+        global = true
+    )]
+    pub trusted_proxy_header: ProxyHeader,
+}
+
+/// The server's limits on slow and numerous clients; the defaults are [`Limits::DEFAULT`].
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// A request head must be complete within this many milliseconds: of the connection's
+    /// start for its first request, of the head's first byte for later ones (408, or the
+    /// connection closed).
+    #[arg(long, env = "HEADER_TIMEOUT_MS", default_value_t = Limits::DEFAULT.header_timeout.as_millis() as u64, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub header_timeout_ms: u64,
+
+    /// A request body must be complete within this many milliseconds of its head (408,
+    /// connection closed).
+    #[arg(long, env = "BODY_TIMEOUT_MS", default_value_t = Limits::DEFAULT.body_timeout.as_millis() as u64, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub body_timeout_ms: u64,
+
+    /// How long an idle connection is kept open between requests, in seconds; 0 closes
+    /// it after each response.
+    #[arg(long, env = "KEEP_ALIVE_S", default_value_t = Limits::DEFAULT.keep_alive.as_secs(), global = true)]
+    pub keep_alive_s: u64,
+
+    /// How long a closing connection may take to drain what the client still sends, in
+    /// milliseconds.
+    #[arg(long, env = "DISCONNECT_TIMEOUT_MS", default_value_t = Limits::DEFAULT.disconnect_timeout.as_millis() as u64, global = true)]
+    pub disconnect_timeout_ms: u64,
+
+    /// Open connections per worker; lowered at start to stay below the open-files limit.
+    #[arg(long, env = "MAX_CONNECTIONS_PER_WORKER", default_value_t = Limits::DEFAULT.max_connections_per_worker as u64, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub max_connections_per_worker: u64,
+
+    /// Open connections per client address (an IPv4 address or an IPv6 /64); more are
+    /// closed on accept.
+    #[arg(long, env = "MAX_CONNECTIONS_PER_IP", default_value_t = Limits::DEFAULT.max_connections_per_ip as u64, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub max_connections_per_ip: u64,
+
+    /// The listening socket's backlog: connections the kernel queues before they are
+    /// accepted.
+    #[arg(long, env = "BACKLOG", default_value_t = Limits::DEFAULT.backlog, global = true)]
+    pub backlog: u32,
 }
 
 /// Signing algorithms.

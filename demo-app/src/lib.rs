@@ -7,11 +7,15 @@
 pub mod app;
 pub mod auth;
 pub mod cli;
+mod conn;
+mod deadline;
 pub mod docs;
 pub mod fallback;
 pub mod handlers;
 pub mod keys;
 pub mod logging;
 pub mod openapi;
+pub mod proxy;
 pub mod routes;
+pub mod server;
 pub mod users;

@@ -3,11 +3,10 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use actix_web::{App, HttpServer, middleware};
 use clap::Parser;
 use demo_app::app::AppState;
 use demo_app::cli::{Cli, Command, ServeArgs};
-use demo_app::{keys, logging, routes};
+use demo_app::{keys, logging, routes, server};
 use scopes_runtime::{ErrorStyle, TokenConfig};
 
 fn main() -> ExitCode {
@@ -57,28 +56,16 @@ fn serve(args: ServeArgs) -> ExitCode {
     let lifetime = Duration::from_secs(u64::from(args.token_minutes) * 60);
     let state = AppState::new(TokenConfig::new(keys), lifetime, style);
 
+    let config = server::ServerConfig::from_args(&args);
     let result = actix_web::rt::System::new().block_on(async move {
         // Unknown usernames must cost as much as wrong passwords, from the first request.
         if let Err(error) = demo_app::auth::PASSWORDS.warm_up().await {
             tracing::error!(%error, "could not prepare the dummy password hash");
         }
-        let mut server = HttpServer::new(move || {
-            let state = state.clone();
-            App::new()
-                .wrap(demo_app::app::gate())
-                .wrap(middleware::from_fn(logging::access_log))
-                .configure(move |cfg| state.configure(cfg))
-        })
-        .shutdown_timeout(10);
-        if let Some(workers) = args.workers {
-            server = server.workers(workers.max(1));
-        }
-        let server = server.bind((args.host, args.port))?;
-        for addr in server.addrs() {
-            println!("demo-app listening on http://{addr}");
-            tracing::info!(%addr, "listening");
-        }
-        server.run().await
+        let running = server::start(config, state)?;
+        println!("demo-app listening on http://{}", running.addr);
+        tracing::info!(addr = %running.addr, "listening");
+        running.server.await
     });
     match result {
         Ok(()) => {

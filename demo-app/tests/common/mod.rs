@@ -26,7 +26,21 @@ impl Server {
 
     /// Starts the demo with `args` and `env` (and no inherited configuration).
     pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_demo-app"));
+        Self::spawn(Command::new(env!("CARGO_BIN_EXE_demo-app")), args, env)
+    }
+
+    /// Starts the demo with the tutorial key and `args` from a shell that first runs
+    /// `setup` (e.g. `ulimit -n 256`).
+    pub fn start_after(setup: &str, args: &[&str]) -> Self {
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("{setup} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_demo-app"));
+        Self::spawn(command, args, &[("SECRET_KEY", TUTORIAL_KEY)])
+    }
+
+    fn spawn(mut command: Command, args: &[&str], env: &[(&str, &str)]) -> Self {
         for var in [
             "HOST",
             "PORT",
@@ -39,6 +53,15 @@ impl Server {
             "ACCESS_TOKEN_EXPIRE_MINUTES",
             "LOG_LEVEL",
             "RFC6750",
+            "HEADER_TIMEOUT_MS",
+            "BODY_TIMEOUT_MS",
+            "KEEP_ALIVE_S",
+            "DISCONNECT_TIMEOUT_MS",
+            "MAX_CONNECTIONS_PER_WORKER",
+            "MAX_CONNECTIONS_PER_IP",
+            "BACKLOG",
+            "TRUSTED_PROXIES",
+            "TRUSTED_PROXY_HEADER",
         ] {
             command.env_remove(var);
         }
