@@ -17,7 +17,12 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Openapi) => {
-            match serde_json::to_string_pretty(&demo_app::openapi::document()) {
+            let style = if cli.serve.rfc6750 {
+                ErrorStyle::Rfc6750
+            } else {
+                ErrorStyle::Tutorial
+            };
+            match serde_json::to_string_pretty(&demo_app::openapi::document_in(style)) {
                 Ok(json) => {
                     println!("{json}");
                     ExitCode::SUCCESS
