@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
+use scopes_runtime::oauth2::LoginLimits;
 use scopes_runtime::services::Gate;
-use scopes_runtime::{ErrorStyle, OAuth2PasswordBearer, TokenConfig};
+use scopes_runtime::{ErrorStyle, LoginThrottle, OAuth2PasswordBearer, TokenConfig};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::auth::{OAUTH2, TokenLifetime};
@@ -25,21 +26,32 @@ pub struct AppState {
     tokens: web::Data<TokenConfig>,
     users: web::Data<UserDb>,
     lifetime: web::Data<TokenLifetime>,
+    throttle: web::Data<LoginThrottle>,
     routes: web::Data<RouteTable>,
     openapi: web::Data<utoipa::openapi::OpenApi>,
 }
 
 impl AppState {
-    /// The tutorial's users, tokens made and checked by `tokens`, errors in `style`.
+    /// The tutorial's users, tokens made and checked by `tokens`, errors in `style`, failed
+    /// logins limited by the default [`LoginLimits`].
     pub fn new(tokens: TokenConfig, lifetime: Duration, style: ErrorStyle) -> Self {
         Self {
             oauth2: OAUTH2.with_error_style(style),
             tokens: web::Data::new(tokens),
             users: web::Data::new(UserDb::tutorial()),
             lifetime: web::Data::new(TokenLifetime(lifetime)),
+            throttle: web::Data::new(LoginThrottle::new(LoginLimits::new())),
             routes: web::Data::new(route_table()),
             openapi: web::Data::new(crate::openapi::document_in(style)),
         }
+    }
+
+    /// Failed logins limited by `limits` instead, in a throttle shared by every worker
+    /// (and every clone of this state).
+    #[must_use]
+    pub fn with_login_limits(mut self, limits: LoginLimits) -> Self {
+        self.throttle = web::Data::new(LoginThrottle::new(limits));
+        self
     }
 
     /// Registers the app's data, services and fallback.
@@ -49,6 +61,7 @@ impl AppState {
             .app_data(self.tokens.clone())
             .app_data(self.users.clone())
             .app_data(self.lifetime.clone())
+            .app_data(self.throttle.clone())
             .app_data(self.routes.clone())
             .service(SERVICES)
             .service(

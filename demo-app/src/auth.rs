@@ -6,15 +6,16 @@
 //! | `async def get_current_user(security_scopes: SecurityScopes, token = Depends(oauth2_scheme))` | [`get_current_user`] |
 //! | `async def get_current_active_user(current_user = Security(get_current_user, scopes=["me"]))` | [`get_current_active_user`] |
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use actix_web::{post, web};
-use scopes_runtime::oauth2::FormError;
+use actix_web::{HttpRequest, post, web};
+use scopes_runtime::oauth2::{FormError, PasswordError};
 use scopes_runtime::{
-    AuthError, ErrorStyle, OAuth2PasswordBearer, OAuth2PasswordRequestForm, PasswordHasher,
-    Security, SecurityScopes, TokenConfig, TokenResponse, VerifiedToken, dependency, public,
-    scopes,
+    AuthError, ErrorStyle, LoginThrottle, OAuth2PasswordBearer, OAuth2PasswordRequestForm,
+    PasswordHasher, Security, SecurityScopes, TokenConfig, TokenResponse, VerifiedToken,
+    dependency, public, scopes,
 };
 
 use crate::users::{User, UserDb, UserInDb};
@@ -70,6 +71,26 @@ pub async fn get_current_active_user(
     Ok(current_user.into_inner())
 }
 
+/// The client address that failed logins are counted against: the connection's peer, or,
+/// when the peer is one of the `--trusted-proxies`, the client the proxy names
+/// ([`crate::logging::client_addr`], the access log's address too).
+pub fn client_address(req: &HttpRequest) -> IpAddr {
+    crate::logging::client_addr(req)
+}
+
+/// The longest username a log line carries, in characters.
+const LOGGED_USERNAME_CHARS: usize = 64;
+
+/// `username` as a log line carries it: at most 64 characters (and
+/// `…` when cut). Log it with `?`, which quotes it and escapes control characters, so that
+/// it cannot forge a line or a field.
+pub fn loggable_username(username: &str) -> String {
+    match username.char_indices().nth(LOGGED_USERNAME_CHARS) {
+        Some((cut, _)) => format!("{}…", &username[..cut]),
+        None => username.to_owned(),
+    }
+}
+
 /// The tutorial's `login_for_access_token`, in its four steps: the form, the user, the
 /// token, the answer.
 ///
@@ -77,32 +98,76 @@ pub async fn get_current_active_user(
 /// granted and that [`OAUTH2`] declares ([`OAuth2PasswordBearer::grant`]); when they differ
 /// from the request, the response says which. In RFC 6750 mode errors take RFC 6749
 /// section 5.2's form.
+///
+/// Before the password is checked, the [`LoginThrottle`] may refuse the login (429 with
+/// `Retry-After`: too many failures for the username or from the client address, or too
+/// many logins under way from the address); a full bcrypt queue answers 503 with
+/// `Retry-After`. A login that looks like guessing (the username or the address has failed
+/// in the window, or the address has another login under way) has its password checked at
+/// [`Priority::Low`](scopes_runtime::oauth2::Priority::Low), behind the others.
+///
+/// Failed logins are logged at `info` with the username (cut and escaped, see
+/// [`loggable_username`]) and the client address, never the password; the failure that
+/// locks a username or an address out at `warn`; the refusals that follow, one a request
+/// under a flood, at `debug`.
 #[public]
 #[post("/token")]
 pub(crate) async fn login_for_access_token(
+    req: HttpRequest,
     form: Result<OAuth2PasswordRequestForm, FormError>,
     scheme: OAuth2PasswordBearer,
     db: web::Data<UserDb>,
     tokens: web::Data<TokenConfig>,
     lifetime: web::Data<TokenLifetime>,
+    throttle: web::Data<LoginThrottle>,
 ) -> Result<TokenResponse, actix_web::Error> {
     let form = scheme.password_request(form)?;
+    let style = scheme.error_style();
+    let client = client_address(&req);
+    let username = || loggable_username(&form.username);
 
+    // Refused before the password is checked: one line per request of a flood, so at
+    // debug level (the failure that started the refusals is logged at info, below).
+    let attempt = match throttle.begin(&form.username, client) {
+        Ok(attempt) => attempt,
+        Err(refusal) => {
+            tracing::debug!(username = ?username(), %client, reason = %refusal.reason(), "login refused");
+            return Err(AuthError::from(refusal).with_style(style).into());
+        }
+    };
     let user = db.get(&form.username);
     let hash = user.map(|u| u.hashed_password);
-    let verified = PASSWORDS
-        .verify(&form.password, hash)
-        .await
-        .unwrap_or(false);
+    // A login that looks like guessing waits behind the others for bcrypt.
+    let checked = PASSWORDS.verify_with_priority(&form.password, hash, attempt.priority());
+    let verified = match checked.await {
+        Ok(verified) => verified,
+        Err(PasswordError::Busy { retry_after }) => {
+            attempt.abandon();
+            let reason = "no bcrypt slot free in time";
+            tracing::debug!(username = ?username(), %client, reason, "login refused");
+            return Err(AuthError::temporarily_unavailable(retry_after)
+                .with_style(style)
+                .into());
+        }
+        Err(error) => {
+            tracing::error!(%error, "could not check a password");
+            false
+        }
+    };
     // In RFC 6750 mode a disabled user gets no token: the same answer as a wrong password.
-    let strict = scheme.error_style() == ErrorStyle::Rfc6750;
+    let strict = style == ErrorStyle::Rfc6750;
     let usable = |u: &&UserInDb| verified && !(strict && u.user.disabled == Some(true));
     let Some(user) = user.filter(usable) else {
-        tracing::info!(reason = "bad username or password", "login refused");
-        return Err(AuthError::invalid_grant()
-            .with_style(scheme.error_style())
-            .into());
+        let used_up = attempt.failed();
+        let reason = "bad username or password";
+        tracing::info!(username = ?username(), %client, reason, "login refused");
+        if let Some(limit) = used_up {
+            let window_s = throttle.limits().get_window().as_secs();
+            tracing::warn!(username = ?username(), %client, %limit, window_s, "logins locked");
+        }
+        return Err(AuthError::invalid_grant().with_style(style).into());
     };
+    attempt.succeeded();
 
     let grant = scheme.grant(&form.scopes, user.grantable)?;
     let token = tokens

@@ -1,9 +1,12 @@
 //! Command line and environment configuration (clap).
 
 use std::net::IpAddr;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use scopes_runtime::oauth2::{self, LoginLimits};
 
 use crate::proxy::{ProxyHeader, ProxyList};
 use crate::server::Limits;
@@ -122,6 +125,10 @@ pub struct ServeArgs {
         global = true
     )]
     pub trusted_proxy_header: ProxyHeader,
+
+    /// Limits on logins.
+    #[command(flatten)]
+    pub logins: LoginArgs,
 }
 
 /// The server's limits on slow and numerous clients; the defaults are [`Limits::DEFAULT`].
@@ -161,6 +168,126 @@ pub struct LimitArgs {
     /// accepted.
     #[arg(long, env = "BACKLOG", default_value_t = Limits::DEFAULT.backlog, global = true)]
     pub backlog: u32,
+}
+
+/// Limits on `POST /token`: failed logins per username and per client address (checked
+/// before bcrypt; 429 with `Retry-After` past them), and the bcrypt queue (503 with
+/// `Retry-After` when no slot is free in time).
+///
+/// # Examples
+///
+/// ```
+/// use clap::Parser;
+/// use demo_app::cli::Cli;
+///
+/// let cli = Cli::parse_from(["demo-app", "--login-failures-per-user", "5"]);
+/// let limits = cli.serve.logins.limits();
+/// assert_eq!(limits.get_failures_per_username(), 5);
+/// assert_eq!(limits.get_failures_per_address(), 100); // the default
+/// ```
+#[derive(Debug, Clone, clap::Args)]
+pub struct LoginArgs {
+    /// Failed logins allowed per username within the window; then 429 until it ends
+    /// (0: no limit).
+    #[arg(
+        long,
+        env = "LOGIN_FAILURES_PER_USER",
+        global = true,
+        default_value_t = LoginLimits::DEFAULT_FAILURES_PER_USERNAME
+    )]
+    pub login_failures_per_user: u32,
+
+    /// Failed logins allowed per client address (IPv6: per /64) within the window,
+    /// whatever the usernames; then 429 until it ends (0: no limit).
+    #[arg(
+        long,
+        env = "LOGIN_FAILURES_PER_IP",
+        global = true,
+        default_value_t = LoginLimits::DEFAULT_FAILURES_PER_ADDRESS
+    )]
+    pub login_failures_per_ip: u32,
+
+    /// How long failures are counted, in seconds, from a username's or address's first
+    /// failure.
+    #[arg(
+        long,
+        env = "LOGIN_WINDOW_S",
+        global = true,
+        default_value_t = LoginLimits::DEFAULT_WINDOW.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub login_window_s: u64,
+
+    /// Logins from one client address under way at once (waiting for bcrypt or in it);
+    /// more are answered 429 (0: no limit).
+    #[arg(
+        long,
+        env = "LOGIN_CONCURRENT_PER_IP",
+        global = true,
+        default_value_t = LoginLimits::DEFAULT_CONCURRENT_PER_ADDRESS
+    )]
+    pub login_concurrent_per_ip: u32,
+
+    /// Usernames and addresses remembered at most (about 100 bytes each); the oldest are
+    /// forgotten first.
+    #[arg(
+        long,
+        env = "LOGIN_MAX_TRACKED",
+        global = true,
+        default_value_t = LoginLimits::DEFAULT_MAX_TRACKED
+    )]
+    pub login_max_tracked: usize,
+
+    /// bcrypt jobs run at once (default: one fewer than the CPUs, at least one).
+    #[arg(
+        long,
+        env = "BCRYPT_SLOTS",
+        global = true,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub bcrypt_slots: Option<u32>,
+
+    /// How long a login waits for a bcrypt slot at most, in milliseconds; then 503
+    /// (0: no waiting).
+    #[arg(
+        long,
+        env = "BCRYPT_WAIT_MS",
+        global = true,
+        default_value_t = oauth2::DEFAULT_MAX_WAIT.as_millis() as u64
+    )]
+    pub bcrypt_wait_ms: u64,
+
+    /// Logins that may wait for a bcrypt slot at once; more are answered 503 at once
+    /// (default: 16 per slot; 0: none wait).
+    #[arg(long, env = "BCRYPT_QUEUE", global = true)]
+    pub bcrypt_queue: Option<usize>,
+}
+
+impl LoginArgs {
+    /// The throttle's limits.
+    pub fn limits(&self) -> LoginLimits {
+        LoginLimits::new()
+            .failures_per_username(self.login_failures_per_user)
+            .failures_per_address(self.login_failures_per_ip)
+            .window(Duration::from_secs(self.login_window_s))
+            .concurrent_per_address(self.login_concurrent_per_ip)
+            .max_tracked(self.login_max_tracked)
+    }
+
+    /// Sizes the process's bcrypt queue. Call it before the first hash.
+    pub fn configure_bcrypt(&self) {
+        if let Some(slots) = self
+            .bcrypt_slots
+            .and_then(|n| NonZeroUsize::new(n as usize))
+            && !oauth2::set_max_concurrent(slots)
+        {
+            tracing::warn!("--bcrypt-slots given after the first hash: ignored");
+        }
+        oauth2::set_max_wait(Duration::from_millis(self.bcrypt_wait_ms));
+        if let Some(waiters) = self.bcrypt_queue {
+            oauth2::set_max_waiters(waiters);
+        }
+    }
 }
 
 /// Signing algorithms.

@@ -59,7 +59,9 @@ fn serve(args: ServeArgs) -> ExitCode {
         ErrorStyle::Tutorial
     };
     let lifetime = Duration::from_secs(u64::from(args.token_minutes) * 60);
-    let state = AppState::new(TokenConfig::new(keys), lifetime, style);
+    args.logins.configure_bcrypt();
+    let state = AppState::new(TokenConfig::new(keys), lifetime, style)
+        .with_login_limits(args.logins.limits());
 
     let config = server::ServerConfig::from_args(&args);
     let result = actix_web::rt::System::new().block_on(async move {

@@ -144,7 +144,12 @@ fn token_operation(style: ErrorStyle) -> OperationBuilder {
                 .build(),
         ))
         .response("200", json_response(Some("Token")));
-    let busy = |what: &str| error_response(what, HTTP_ERROR, &[retry_after()]);
+    // The limits' answers, in the style's body: FastAPI's `{"detail"}`, or RFC 6749's
+    // `{"error"}` with `Cache-Control: no-store` as every error of the endpoint.
+    let busy = |what: &str| match style {
+        ErrorStyle::Rfc6750 => error_response(what, TOKEN_ERROR, &[retry_after(), no_store()]),
+        _ => error_response(what, HTTP_ERROR, &[retry_after()]),
+    };
     let operation = match style {
         ErrorStyle::Rfc6750 => operation.response(
             "400",

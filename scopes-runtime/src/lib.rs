@@ -68,7 +68,8 @@ With the `oauth2` feature (on by default), the runtime of FastAPI's
 `OAuth2PasswordBearer` tutorial, in [`oauth2`]: the scheme and its scope catalogue
 ([`OAuth2PasswordBearer`]), the token endpoint's form, JWTs verified once per request
 ([`VerifiedToken`], which is also a node of the graph: `Security<VerifiedToken>`),
-bcrypt off the worker threads ([`PasswordHasher`]) and every rejection ([`AuthError`]).
+bcrypt off the worker threads ([`PasswordHasher`]), failed logins limited before bcrypt
+([`LoginThrottle`]) and every rejection ([`AuthError`]).
 
 ```
 use scopes_runtime::{dependency, AuthError, Security, SecurityScopes, VerifiedToken};
@@ -113,7 +114,7 @@ pub mod __private;
 pub use graph::SecurityScopes;
 #[cfg(feature = "oauth2")]
 pub use oauth2::{
-    AuthError, Authorized, BearerToken, ErrorStyle, JwtKeys, OAuth2PasswordBearer,
+    AuthError, Authorized, BearerToken, ErrorStyle, JwtKeys, LoginThrottle, OAuth2PasswordBearer,
     OAuth2PasswordRequestForm, OAuth2PasswordRequestFormStrict, PasswordHasher, TokenConfig,
     TokenResponse, VerifiedToken,
 };

@@ -489,6 +489,8 @@ pub fn token_error_schema() -> Schema {
             "unauthorized_client",
             "unsupported_grant_type",
             "invalid_scope",
+            // RFC 6749 section 4.1.2.1's code for an overloaded server: a full bcrypt queue.
+            "temporarily_unavailable",
         ],
     )
 }

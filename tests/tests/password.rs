@@ -124,9 +124,18 @@ async fn password_errors_answer_without_internals() {
         ),
         (PasswordError::Blocking, 500, "Internal Server Error"),
         (PasswordError::InvalidCost(2), 500, "Internal Server Error"),
+        (
+            PasswordError::Busy {
+                retry_after: Duration::from_secs(2),
+            },
+            503,
+            "Service temporarily unavailable",
+        ),
     ] {
         let res = err.error_response();
         assert_eq!(res.status(), status);
+        let retry_after = res.headers().get(header::RETRY_AFTER);
+        assert_eq!(retry_after.is_some(), status == 503);
         let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
         let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(body, json!({"detail": detail}));

@@ -5,7 +5,7 @@
 pub mod tokens;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -62,6 +62,14 @@ impl Server {
             "BACKLOG",
             "TRUSTED_PROXIES",
             "TRUSTED_PROXY_HEADER",
+            "LOGIN_FAILURES_PER_USER",
+            "LOGIN_FAILURES_PER_IP",
+            "LOGIN_WINDOW_S",
+            "LOGIN_CONCURRENT_PER_IP",
+            "LOGIN_MAX_TRACKED",
+            "BCRYPT_SLOTS",
+            "BCRYPT_WAIT_MS",
+            "BCRYPT_QUEUE",
         ] {
             command.env_remove(var);
         }
@@ -125,6 +133,25 @@ impl Server {
         err
     }
 
+    /// A connection to the server, from `source` when given (on Linux any 127.x.y.z
+    /// address is the loopback interface's: another client address, with no setup).
+    fn connect(&self, source: Option<IpAddr>) -> TcpStream {
+        let Some(source) = source else {
+            return TcpStream::connect(self.addr).expect("connect");
+        };
+        let socket = socket2::Socket::new(
+            socket2::Domain::for_address(self.addr),
+            socket2::Type::STREAM,
+            None,
+        )
+        .expect("socket");
+        socket
+            .bind(&SocketAddr::new(source, 0).into())
+            .expect("bind the source address");
+        socket.connect(&self.addr.into()).expect("connect");
+        socket.into()
+    }
+
     /// Sends a raw request (`Connection: close`, and `Host` unless given, are added) and
     /// reads the answer.
     pub fn send(
@@ -134,7 +161,19 @@ impl Server {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Response {
-        let mut stream = TcpStream::connect(self.addr).expect("connect");
+        self.send_from(None, method, path, headers, body)
+    }
+
+    /// [`send`](Self::send) from the client address `source`, when given.
+    pub fn send_from(
+        &self,
+        source: Option<IpAddr>,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Response {
+        let mut stream = self.connect(source);
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
             .expect("timeout");
@@ -186,6 +225,17 @@ impl Server {
     /// `POST /token` with a urlencoded form.
     pub fn post_form(&self, path: &str, form: &str) -> Response {
         self.send(
+            "POST",
+            path,
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            form.as_bytes(),
+        )
+    }
+
+    /// [`post_form`](Self::post_form) from the client address `source`.
+    pub fn post_form_from(&self, source: IpAddr, path: &str, form: &str) -> Response {
+        self.send_from(
+            Some(source),
             "POST",
             path,
             &[("Content-Type", "application/x-www-form-urlencoded")],

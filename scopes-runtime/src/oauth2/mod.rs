@@ -9,7 +9,10 @@
 //!   FastAPI's 422 errors; [`OAuth2PasswordBearer::grant`] decides what a login is granted.
 //! - [`TokenConfig`], [`JwtKeys`], [`Claims`], [`VerifiedToken`]: issuing and verifying JWTs,
 //!   once per request; `Security<VerifiedToken>` is the token as a node of the graph.
-//! - [`PasswordHasher`]: bcrypt on the blocking pool, with a dummy hash for unknown users.
+//! - [`PasswordHasher`]: bcrypt on the blocking pool, with a dummy hash for unknown users,
+//!   a bounded number of jobs at once and a bounded wait for one.
+//! - [`LoginThrottle`]: failed logins limited per username and per client address, checked
+//!   before bcrypt, in bounded memory.
 //! - [`AuthError`]: every rejection, in the tutorial's or RFC 6750's [`ErrorStyle`].
 //!
 //! Behind the `oauth2` feature (on by default): an app with its own authentication turns it
@@ -20,6 +23,7 @@ mod form;
 mod password;
 mod rejection;
 mod scheme;
+mod throttle;
 mod token;
 
 pub use bearer::BearerToken;
@@ -29,10 +33,12 @@ pub use form::{
     PasswordFormConfig,
 };
 pub use password::{
-    MAX_PASSWORD_LEN, PasswordError, PasswordHasher, max_concurrent, set_max_concurrent,
+    DEFAULT_MAX_WAIT, MAX_PASSWORD_LEN, PasswordError, PasswordHasher, Priority, max_concurrent,
+    max_wait, max_waiters, set_max_concurrent, set_max_wait, set_max_waiters,
 };
 pub use rejection::{AuthError, AuthErrorKind, ErrorStyle, require_scopes};
 pub use scheme::{Grant, OAuth2PasswordBearer};
+pub use throttle::{LoginAttempt, LoginLimits, LoginRefused, LoginThrottle, RefusalReason};
 pub use token::{
     Authorized, Claims, JwtAlgorithm, JwtKeys, KeyError, ScopeClaim, TokenConfig, TokenError,
     TokenErrorKind, TokenResponse, VerifiedToken,

@@ -2,6 +2,7 @@
 //! endpoint, and the two [`ErrorStyle`]s its responses can take.
 
 use core::fmt;
+use core::time::Duration;
 use std::borrow::Cow;
 
 use actix_web::http::StatusCode;
@@ -57,6 +58,12 @@ pub enum AuthErrorKind {
     UnsupportedGrantType,
     /// The token endpoint was asked for a scope the server does not declare.
     InvalidScope,
+    /// The token endpoint refuses logins of this username or from this address for a while:
+    /// too many failed ([`LoginThrottle`](super::LoginThrottle)). 429 with `Retry-After`.
+    TooManyLogins,
+    /// The token endpoint cannot check a password now (no bcrypt slot free in time,
+    /// [`PasswordError::Busy`](super::PasswordError::Busy)). 503 with `Retry-After`.
+    TemporarilyUnavailable,
     /// An application error with its own status and detail, like FastAPI's `HTTPException`
     /// (e.g. 400 "Inactive user").
     Custom,
@@ -74,7 +81,14 @@ pub enum AuthErrorKind {
 /// | [`InsufficientScope`](AuthErrorKind::InsufficientScope) | 401 `{"detail":"Not enough permissions"}`, `WWW-Authenticate: Bearer scope="…"` | 403 `{"error":"insufficient_scope",..}`, `WWW-Authenticate: Bearer error="insufficient_scope", scope="…"` |
 /// | [`InvalidGrant`](AuthErrorKind::InvalidGrant) | 400 `{"detail":"Incorrect username or password"}` | 400 `{"error":"invalid_grant",..}`, `Cache-Control: no-store` |
 /// | [`InvalidRequest`](AuthErrorKind::InvalidRequest), [`UnsupportedGrantType`](AuthErrorKind::UnsupportedGrantType), [`InvalidScope`](AuthErrorKind::InvalidScope) | 400 `{"detail": …}` | 400 `{"error":"invalid_request"` (or `unsupported_grant_type`, `invalid_scope`)`,..}`, `Cache-Control: no-store` (RFC 6749 section 5.2) |
+/// | [`TooManyLogins`](AuthErrorKind::TooManyLogins) | 429 `{"detail":"Too many login attempts"}`, `Retry-After` | 429 `{"error":"invalid_request","error_description":"Too many login attempts"}`, `Retry-After`, `Cache-Control: no-store` |
+/// | [`TemporarilyUnavailable`](AuthErrorKind::TemporarilyUnavailable) | 503 `{"detail":"Service temporarily unavailable"}`, `Retry-After` | 503 `{"error":"temporarily_unavailable",..}`, `Retry-After`, `Cache-Control: no-store` |
 /// | [`Custom`](AuthErrorKind::Custom) | the given status, `{"detail": …}` | the same |
+///
+/// RFC 6749 has no error code for a throttled login: of section 5.2's codes only
+/// `invalid_request` fits (`invalid_grant` would tell the client the password is wrong),
+/// and the 429 status and `Retry-After` say the rest. A 503 takes `temporarily_unavailable`,
+/// the registered code (section 4.1.2.1) whose meaning it is.
 ///
 /// In the tutorial style the `scope="…"` attribute is present only when the error was given
 /// the [`SecurityScopes`] of the dependency that raised it ([`AuthError::with_scopes`]) and
@@ -124,6 +138,8 @@ enum Reason {
     InvalidRequest { description: &'static str },
     UnsupportedGrantType,
     InvalidScope,
+    TooManyLogins { retry_after: u64 },
+    TemporarilyUnavailable { retry_after: u64 },
     Custom(Box<Custom>),
 }
 
@@ -216,6 +232,45 @@ impl AuthError {
     /// 400 `invalid_scope`, for the token endpoint: a requested scope is not declared.
     pub fn invalid_scope() -> Self {
         Self::new(Reason::InvalidScope)
+    }
+
+    /// 429 "Too many login attempts", for the token endpoint: the login is refused for
+    /// `retry_after` (sent as `Retry-After`, in whole seconds rounded up, at least one).
+    /// A [`LoginRefused`](super::LoginRefused) converts into it.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use scopes_runtime::AuthError;
+    /// # use actix_web::ResponseError;
+    /// let err = AuthError::too_many_logins(Duration::from_millis(1500));
+    /// assert_eq!(err.status_code().as_u16(), 429);
+    /// assert_eq!(err.retry_after(), Some(Duration::from_secs(2)));
+    /// let res = err.error_response();
+    /// assert_eq!(res.headers().get("retry-after").unwrap(), "2");
+    /// ```
+    pub fn too_many_logins(retry_after: Duration) -> Self {
+        Self::new(Reason::TooManyLogins {
+            retry_after: super::throttle::whole_seconds(retry_after).as_secs(),
+        })
+    }
+
+    /// 503 "Service temporarily unavailable", for the token endpoint: the password cannot be
+    /// checked now; retry after `retry_after` (sent as `Retry-After`, in whole seconds
+    /// rounded up, at least one).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use scopes_runtime::{AuthError, ErrorStyle};
+    /// # use actix_web::ResponseError;
+    /// let err = AuthError::temporarily_unavailable(Duration::from_secs(2))
+    ///     .with_style(ErrorStyle::Rfc6750);
+    /// assert_eq!(err.status_code().as_u16(), 503);
+    /// assert_eq!(err.retry_after(), Some(Duration::from_secs(2)));
+    /// ```
+    pub fn temporarily_unavailable(retry_after: Duration) -> Self {
+        Self::new(Reason::TemporarilyUnavailable {
+            retry_after: super::throttle::whole_seconds(retry_after).as_secs(),
+        })
     }
 
     /// An application error answered as `status` with `{"detail": detail}` in every style,
@@ -313,7 +368,21 @@ impl AuthError {
             Reason::InvalidRequest { .. } => AuthErrorKind::InvalidRequest,
             Reason::UnsupportedGrantType => AuthErrorKind::UnsupportedGrantType,
             Reason::InvalidScope => AuthErrorKind::InvalidScope,
+            Reason::TooManyLogins { .. } => AuthErrorKind::TooManyLogins,
+            Reason::TemporarilyUnavailable { .. } => AuthErrorKind::TemporarilyUnavailable,
             Reason::Custom(_) => AuthErrorKind::Custom,
+        }
+    }
+
+    /// When to retry, sent as `Retry-After` ([`AuthErrorKind::TooManyLogins`] and
+    /// [`AuthErrorKind::TemporarilyUnavailable`] only; whole seconds).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self.reason {
+            Reason::TooManyLogins { retry_after }
+            | Reason::TemporarilyUnavailable { retry_after } => {
+                Some(Duration::from_secs(retry_after))
+            }
+            _ => None,
         }
     }
 
@@ -424,6 +493,20 @@ impl AuthError {
                 BAD_REQUEST,
                 rfc.then_some("invalid_scope"),
                 "A requested scope is not declared by this server",
+                Challenge::None,
+                rfc,
+            ),
+            (Reason::TooManyLogins { .. }, _) => spec(
+                StatusCode::TOO_MANY_REQUESTS,
+                rfc.then_some("invalid_request"),
+                "Too many login attempts",
+                Challenge::None,
+                rfc,
+            ),
+            (Reason::TemporarilyUnavailable { .. }, _) => spec(
+                StatusCode::SERVICE_UNAVAILABLE,
+                rfc.then_some("temporarily_unavailable"),
+                "Service temporarily unavailable",
                 Challenge::None,
                 rfc,
             ),
@@ -565,6 +648,9 @@ impl ResponseError for AuthError {
             res.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
             res.insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
         }
+        if let Some(retry_after) = self.retry_after() {
+            res.insert_header((header::RETRY_AFTER, retry_after.as_secs()));
+        }
         if let Reason::Custom(custom) = &self.reason {
             for (name, value) in &custom.headers {
                 res.append_header((name.clone(), value.clone()));
@@ -583,9 +669,72 @@ impl ResponseError for AuthError {
     }
 }
 
+impl From<super::LoginRefused> for AuthError {
+    /// [`AuthError::too_many_logins`], retrying after the refusal's
+    /// [`retry_after`](super::LoginRefused::retry_after).
+    fn from(refused: super::LoginRefused) -> Self {
+        Self::too_many_logins(refused.retry_after())
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::push_param;
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn answer(err: &AuthError) -> (u16, Option<String>, Option<String>, serde_json::Value) {
+        let res = err.error_response();
+        let header = |name| {
+            res.headers()
+                .get(name)
+                .map(|v: &HeaderValue| v.to_str().unwrap().to_owned())
+        };
+        let (retry, cache) = (header(header::RETRY_AFTER), header(header::CACHE_CONTROL));
+        let status = res.status().as_u16();
+        let body = res.into_body().try_into_bytes().unwrap();
+        (status, retry, cache, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[test]
+    fn throttled_and_busy_logins_say_when_to_retry() {
+        use serde_json::json;
+        let throttled = AuthError::too_many_logins(Duration::from_secs(90));
+        assert_eq!(
+            answer(&throttled),
+            (
+                429,
+                Some("90".into()),
+                None,
+                json!({"detail": "Too many login attempts"})
+            )
+        );
+        assert_eq!(
+            answer(&throttled.with_style(ErrorStyle::Rfc6750)),
+            (
+                429,
+                Some("90".into()),
+                Some("no-store".into()),
+                json!({"error": "invalid_request", "error_description": "Too many login attempts"})
+            )
+        );
+        let busy = AuthError::temporarily_unavailable(Duration::from_millis(10));
+        assert_eq!(
+            answer(&busy),
+            (
+                503,
+                Some("1".into()),
+                None,
+                json!({"detail": "Service temporarily unavailable"})
+            )
+        );
+        let busy = busy.with_style(ErrorStyle::Rfc6750);
+        assert_eq!(busy.kind(), AuthErrorKind::TemporarilyUnavailable);
+        assert_eq!(
+            answer(&busy).3,
+            json!({"error": "temporarily_unavailable", "error_description": "Service temporarily unavailable"})
+        );
+        assert_eq!(AuthError::invalid_grant().retry_after(), None);
+    }
 
     #[test]
     fn quotes_header_values_safely() {
