@@ -232,7 +232,8 @@ fn the_rfc6750_document_declares_the_rfc_errors() {
             "invalid_grant",
             "unauthorized_client",
             "unsupported_grant_type",
-            "invalid_scope"
+            "invalid_scope",
+            "temporarily_unavailable"
         ])
     );
     assert_eq!(
