@@ -6,7 +6,6 @@
 //! | `async def get_current_user(security_scopes: SecurityScopes, token = Depends(oauth2_scheme))` | [`get_current_user`] |
 //! | `async def get_current_active_user(current_user = Security(get_current_user, scopes=["me"]))` | [`get_current_active_user`] |
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
@@ -71,13 +70,6 @@ pub async fn get_current_active_user(
     Ok(current_user.into_inner())
 }
 
-/// The client address that failed logins are counted against: the connection's peer, or,
-/// when the peer is one of the `--trusted-proxies`, the client the proxy names
-/// ([`crate::logging::client_addr`], the access log's address too).
-pub fn client_address(req: &HttpRequest) -> IpAddr {
-    crate::logging::client_addr(req)
-}
-
 /// The longest username a log line carries, in characters.
 const LOGGED_USERNAME_CHARS: usize = 64;
 
@@ -123,7 +115,8 @@ pub(crate) async fn login_for_access_token(
 ) -> Result<TokenResponse, actix_web::Error> {
     let form = scheme.password_request(form)?;
     let style = scheme.error_style();
-    let client = client_address(&req);
+    // Failed logins count against the access log's client address (trusted proxies honoured).
+    let client = crate::logging::client_addr(&req);
     let username = || loggable_username(&form.username);
 
     // Refused before the password is checked: one line per request of a flood, so at

@@ -41,11 +41,13 @@ pub(crate) async fn request_deadlines<B: MessageBody + 'static>(
     };
     let guard = conn.request_started();
     let timeout = conn.timeouts().body;
-    let timed_out = Rc::new(Cell::new(false));
     let payload = req.take_payload();
-    if matches!(payload, Payload::None) {
+    // A request without a body (most of them: every `GET`) needs no timer and no flag.
+    let timed_out = if matches!(payload, Payload::None) {
         guard.body_read().set(true);
+        None
     } else {
+        let timed_out = Rc::new(Cell::new(false));
         req.set_payload(Payload::Stream {
             payload: Box::pin(BodyDeadline {
                 inner: payload,
@@ -54,9 +56,10 @@ pub(crate) async fn request_deadlines<B: MessageBody + 'static>(
                 read: guard.body_read(),
             }),
         });
-    }
+        Some(timed_out)
+    };
     let res = next.call(req).await;
-    if timed_out.get() {
+    if timed_out.is_some_and(|flag| flag.get()) {
         let error = BodyTimeout {
             ms: timeout.as_millis(),
         };
