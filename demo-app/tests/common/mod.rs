@@ -16,6 +16,18 @@ pub const TUTORIAL_KEY: &str = "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4c
 pub struct Server {
     child: Child,
     pub addr: SocketAddr,
+    /// Reads the server's stderr as it is written, so that a verbose server never blocks
+    /// on a full pipe; joined for the logs once the server has exited.
+    logs: Option<std::thread::JoinHandle<String>>,
+}
+
+/// Reads `stderr` to its end on a thread of its own.
+fn drain(mut stderr: std::process::ChildStderr) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stderr.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
 }
 
 impl Server {
@@ -80,6 +92,7 @@ impl Server {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = command.spawn().expect("demo-app starts");
+        let logs = child.stderr.take().map(drain);
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
         let addr = loop {
@@ -91,15 +104,16 @@ impl Server {
                 }
                 _ => {
                     let _ = child.kill();
-                    let mut err = String::new();
-                    if let Some(mut stderr) = child.stderr.take() {
-                        let _ = stderr.read_to_string(&mut err);
-                    }
-                    panic!("demo-app exited before listening: {err}");
+                    let _ = child.wait();
+                    let err = logs.map(|l| l.join().unwrap_or_default());
+                    panic!(
+                        "demo-app exited before listening: {}",
+                        err.unwrap_or_default()
+                    );
                 }
             }
         };
-        Self { child, addr }
+        Self { child, addr, logs }
     }
 
     /// Sends SIGTERM and waits (up to `timeout`) for the process to exit; its exit status
@@ -116,21 +130,26 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        let mut err = String::new();
-        if let (Some(_), Some(mut stderr)) = (status, self.child.stderr.take()) {
-            let _ = stderr.read_to_string(&mut err);
-        }
+        let err = match status {
+            Some(_) => self.join_logs(),
+            None => String::new(),
+        };
         (status, err)
     }
 
-    /// The server's stderr so far is not collected; this stops the server and returns it.
+    /// Stops the server and returns everything it wrote to stderr.
     pub fn stop_and_read_logs(mut self) -> String {
         let _ = self.child.kill();
-        let mut err = String::new();
-        if let Some(mut stderr) = self.child.stderr.take() {
-            let _ = stderr.read_to_string(&mut err);
-        }
-        err
+        let _ = self.child.wait();
+        self.join_logs()
+    }
+
+    /// The server's stderr, once it has exited.
+    fn join_logs(&mut self) -> String {
+        self.logs
+            .take()
+            .map(|l| l.join().unwrap_or_default())
+            .unwrap_or_default()
     }
 
     /// A connection to the server, from `source` when given (on Linux any 127.x.y.z

@@ -167,7 +167,7 @@ impl OAuth2PasswordRequestForm {
             issues.push(FormIssue::missing("password"));
         }
         let scope = scope.unwrap_or_default();
-        let scopes: Vec<String> = scope.split_whitespace().map(str::to_owned).collect();
+        let scopes: Vec<String> = split_like_python(&scope).map(str::to_owned).collect();
         if let Some(reason) = scopes.iter().find_map(|s| check_scope_token(s).err()) {
             issues.push(FormIssue::value_error("scope", &scope, reason.reason()));
         }
@@ -184,6 +184,14 @@ impl OAuth2PasswordRequestForm {
             _ => Err(FormError::Invalid(issues)),
         }
     }
+}
+
+/// `s.split()` as FastAPI runs it on `scope`: Python's `str.isspace` is Unicode's
+/// White_Space (Rust's `char::is_whitespace`) plus the information separators
+/// U+001C..U+001F, which Rust's `split_whitespace` would keep inside a scope.
+fn split_like_python(s: &str) -> impl Iterator<Item = &str> {
+    s.split(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
+        .filter(|part| !part.is_empty())
 }
 
 const FIELDS: [&str; 6] = [
@@ -534,5 +542,22 @@ fn read_form_body(
             None => FormBody::Urlencoded(body.freeze()),
             Some(boundary) => FormBody::Multipart(body.freeze(), boundary),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by `fuzz/run.sh` (password_form_urlencoded): FastAPI splits `scope` on the
+    /// separators U+001C..U+001F and U+00A0 as on a space.
+    #[test]
+    fn scope_is_split_as_python_splits_it() {
+        let form = OAuth2PasswordRequestForm::parse(
+            b"username=j&password=p&scope=me%20items%09%1c%1f%C2%A0x%E2%80%A8y",
+            false,
+        )
+        .unwrap();
+        assert_eq!(form.scopes, ["me", "items", "x", "y"]);
     }
 }
