@@ -5,8 +5,8 @@ pub use actix_web;
 
 pub use crate::graph::declaration_error;
 pub use crate::graph::{
-    Declared, GraphPath, Handler, Node, NodeInfo, NodeKind, Route, ScopeTable, child_offset,
-    scopes_eq, tree_len,
+    Declared, GraphPath, Handler, Layout, Node, NodeInfo, NodeKind, Route, ScopeTable,
+    child_offset, scopes_eq, tree_len,
 };
 pub use crate::resolve::{
     Checks, Dependency, ExtractParam, NotAnExtractor, Param, Resolution, Security, cached, store,

@@ -1,9 +1,18 @@
-//! Compile time: generated crates with N secured handlers (three-deep dependency chains,
-//! mixed scopes) written with the DSL, and the same handlers written by hand. The crates
-//! live in one generated workspace (`target/bench-compile/ws`, its lock file copied from
-//! this workspace) and share one target dir, so dependencies compile once, untimed; then
-//! each crate's `cargo build` (dev profile, `CARGO_INCREMENTAL=0`: a clean build of the
-//! crate itself) is timed after touching its `lib.rs`, DSL and hand-written alternating.
+//! Compile time: generated crates with N secured handlers written with the DSL, and the
+//! same handlers written by hand. Each crate has one chain of three dependencies per ten
+//! handlers, and the chain's handlers in a `#[group]` module of their own (by hand: a
+//! module, the prefix in each path, the group's scope in each union). The DSL crates use
+//! everything a real app does: a `scopes!` declaration per chain (every scope literal is
+//! checked against it), `any(..)` expressions in handlers and dependencies, chains that
+//! check with `Security<Authorized>` and chains that check by hand with `SecurityScopes`
+//! and `require_scopes`. The hand-written crates check the same alternatives of scopes
+//! (disjunctive normal form, written out by the author) with the same verification.
+//!
+//! The crates live in one generated workspace (`target/bench-compile/ws`, its lock file
+//! copied from this workspace) and share one target dir, so dependencies compile once,
+//! untimed; then each crate's `cargo build` (dev profile, `CARGO_INCREMENTAL=0`: a clean
+//! build of the crate itself) is timed after touching its `lib.rs`, DSL and hand-written
+//! alternating.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -13,8 +22,8 @@ use std::time::{Duration, Instant, SystemTime};
 use super::stats::median;
 use crate::Ctx;
 
-const POOL: &[&str] = &["me", "items", "admin", "read", "write"];
-/// Handlers per dependency chain.
+const POOL: &[&str] = &["me", "items", "admin", "read", "write", "audit"];
+/// Handlers per dependency chain (and per group).
 const PER_CHAIN: usize = 10;
 
 /// One generated crate's timings.
@@ -47,30 +56,110 @@ pub(crate) struct CompileResults {
     pub(crate) reps: usize,
 }
 
-/// The scopes a handler declares: none, one or two, depending on `i`.
-fn handler_scopes(i: usize) -> Vec<&'static str> {
+/// One element of a node's `scopes = [..]`.
+#[derive(Debug, Clone, Copy)]
+enum Term {
+    Scope(&'static str),
+    /// `any(a, b)`.
+    Any(&'static str, &'static str),
+}
+
+fn pool(i: usize) -> &'static str {
+    POOL[i % POOL.len()]
+}
+
+/// The scopes a handler declares: none, one, or an `any(..)` and one more.
+fn handler_scopes(i: usize) -> Vec<Term> {
     match i % 3 {
         0 => vec![],
-        1 => vec![POOL[(i + 2) % POOL.len()]],
-        _ => vec![POOL[(i + 2) % POOL.len()], POOL[(i + 3) % POOL.len()]],
+        1 => vec![Term::Scope(pool(i + 2))],
+        _ => vec![
+            Term::Any(pool(i + 2), pool(i + 4)),
+            Term::Scope(pool(i + 5)),
+        ],
     }
 }
 
-/// The scopes of chain `g`: `member_g` (top), `active_g` (middle); `token_user_g` has none.
-fn chain_scopes(g: usize) -> (&'static str, &'static str) {
-    (POOL[(g + 1) % POOL.len()], POOL[g % POOL.len()])
+/// The scopes of chain `g`'s group, of `member_g` (top), and of `active_user_g` (middle);
+/// `token_user_g` has none.
+fn chain_scopes(g: usize) -> [Vec<Term>; 3] {
+    [
+        vec![Term::Scope(pool(g))],
+        vec![Term::Scope(pool(g + 1))],
+        vec![Term::Any(pool(g + 2), pool(g + 3))],
+    ]
 }
 
-fn list(scopes: &[&str]) -> String {
-    scopes
+/// Even chains check with `Security<Authorized>`, odd ones by hand.
+fn uses_authorized(g: usize) -> bool {
+    g.is_multiple_of(2)
+}
+
+/// `scopes = [..]`'s list, in the DSL's syntax.
+fn dsl_list(terms: &[Term]) -> String {
+    terms
         .iter()
-        .map(|s| format!("{s:?}"))
+        .map(|term| match term {
+            Term::Scope(s) => format!("{s:?}"),
+            Term::Any(a, b) => format!("any({a:?}, {b:?})"),
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
+/// The alternatives (disjunctive normal form) of all of `terms`, each in first-seen order,
+/// none a superset of another: what the hand-written author writes out.
+fn alternatives(terms: &[Term]) -> Vec<Vec<&'static str>> {
+    let mut alts = vec![Vec::new()];
+    for term in terms {
+        let choices = match *term {
+            Term::Scope(s) => vec![s],
+            Term::Any(a, b) => vec![a, b],
+        };
+        let mut next = Vec::new();
+        for alt in &alts {
+            for &choice in &choices {
+                let mut alt: Vec<&'static str> = alt.clone();
+                if !alt.contains(&choice) {
+                    alt.push(choice);
+                }
+                next.push(alt);
+            }
+        }
+        alts = minimal(next);
+    }
+    alts
+}
+
+/// `sets` without those that contain another one (or repeat an earlier one).
+fn minimal(sets: Vec<Vec<&'static str>>) -> Vec<Vec<&'static str>> {
+    let subset = |a: &[&str], b: &[&str]| a.iter().all(|s| b.contains(s));
+    let absorbed = |i: usize| {
+        sets.iter().enumerate().any(|(j, other)| {
+            j != i && subset(other, &sets[i]) && (j < i || !subset(&sets[i], other))
+        })
+    };
+    (0..sets.len())
+        .filter(|&i| !absorbed(i))
+        .map(|i| sets[i].clone())
+        .collect()
+}
+
 fn chains(n: usize) -> usize {
     n.div_ceil(PER_CHAIN)
+}
+
+/// The handlers of chain `g`: `g * PER_CHAIN ..`, at most `n`.
+fn chain_handlers(g: usize, n: usize) -> std::ops::Range<usize> {
+    g * PER_CHAIN..((g + 1) * PER_CHAIN).min(n)
+}
+
+/// The `scopes!` declaration's entries (by hand: the catalogue's).
+fn declared() -> String {
+    POOL.iter()
+        .map(|s| format!("{s:?} => \"The {s} scope.\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The DSL crate.
@@ -79,22 +168,40 @@ pub(crate) fn dsl_source(n: usize) -> String {
         "//! Generated by the bench harness: secured handlers written with the DSL.\n\
          #![allow(missing_docs, clippy::all)]\n\n\
          use actix_web::http::StatusCode;\n\
-         use actix_web::{get, web, HttpRequest, HttpResponse};\n\
-         use scopes_runtime::{dependency, secured, AuthError, Security, SecurityScopes, VerifiedToken};\n\n\
+         use actix_web::{web, HttpRequest};\n\
+         use scopes_runtime::{dependency, scopes, AuthError, Authorized, Security, SecurityScopes, VerifiedToken};\n\n\
          #[derive(Clone)]\npub struct Principal {\n    pub name: String,\n    pub chain: u32,\n}\n\n",
     );
     for g in 0..chains(n) {
-        let (member, active) = chain_scopes(g);
-        let _ = write!(
+        let [group, member, active] = chain_scopes(g);
+        let _ = writeln!(
             s,
-            "#[dependency]
+            "scopes! {{\n    pub Declared{g} {{ {} }}\n}}\n",
+            declared()
+        );
+        let token_user = if uses_authorized(g) {
+            format!(
+                "#[dependency(dependencies = [Declared{g}])]
+pub async fn token_user_{g}(token: Security<Authorized>) -> Result<Principal, AuthError> {{
+    Ok(Principal {{ name: token.sub().to_owned(), chain: {g} }})
+}}
+"
+            )
+        } else {
+            format!(
+                "#[dependency(dependencies = [Declared{g}])]
 pub async fn token_user_{g}(security_scopes: SecurityScopes, req: HttpRequest) -> Result<Principal, AuthError> {{
     let token = VerifiedToken::authenticate(&req, security_scopes)?;
     token.require_scopes(security_scopes)?;
     Ok(Principal {{ name: token.sub().to_owned(), chain: {g} }})
 }}
-
-#[dependency(scopes = [{active:?}])]
+"
+            )
+        };
+        let _ = write!(
+            s,
+            "{token_user}
+#[dependency(scopes = [{active}])]
 pub async fn active_user_{g}(user: Security<token_user_{g}>) -> Result<Principal, AuthError> {{
     if user.name.is_empty() {{
         return Err(AuthError::custom(StatusCode::BAD_REQUEST, \"Inactive user\"));
@@ -102,7 +209,7 @@ pub async fn active_user_{g}(user: Security<token_user_{g}>) -> Result<Principal
     Ok(user.into_inner())
 }}
 
-#[dependency(scopes = [{member:?}])]
+#[dependency(scopes = [{member}])]
 pub async fn member_{g}(user: Security<active_user_{g}>) -> Result<Principal, AuthError> {{
     if user.chain != {g} {{
         return Err(AuthError::custom(StatusCode::FORBIDDEN, \"Wrong chain\"));
@@ -110,114 +217,146 @@ pub async fn member_{g}(user: Security<active_user_{g}>) -> Result<Principal, Au
     Ok(user.into_inner())
 }}
 
-"
-        );
-    }
-    for i in 0..n {
-        let g = i / PER_CHAIN;
-        let _ = write!(
-            s,
-            "#[secured(scopes = [{}])]
-#[get(\"/h{i}\")]
-pub async fn handler_{i}(user: Security<member_{g}>) -> HttpResponse {{
-    HttpResponse::Ok().body(format!(\"{{}} {i}\", user.name))
-}}
+#[scopes_runtime::group(prefix = \"/g{g}\", scopes = [{group}], dependencies = [scopes_runtime::Authorized])]
+pub mod chain_{g} {{
+    use actix_web::{{get, HttpResponse}};
+    use scopes_runtime::{{secured, Security}};
 
 ",
-            list(&handler_scopes(i))
+            active = dsl_list(&active),
+            member = dsl_list(&member),
+            group = dsl_list(&group),
         );
+        for i in chain_handlers(g, n) {
+            let _ = write!(
+                s,
+                "    #[secured(scopes = [{}])]
+    #[get(\"/h{i}\")]
+    pub async fn handler_{i}(user: Security<super::member_{g}>) -> HttpResponse {{
+        HttpResponse::Ok().body(format!(\"{{}} {i}\", user.name))
+    }}
+
+",
+                dsl_list(&handler_scopes(i))
+            );
+        }
+        s.push_str("}\n\n");
     }
     s.push_str("pub fn configure(cfg: &mut web::ServiceConfig) {\n");
-    for i in 0..n {
-        let _ = writeln!(s, "    cfg.service(handler_{i});");
+    for g in 0..chains(n) {
+        let _ = writeln!(s, "    cfg.service(chain_{g}::SERVICES);");
     }
     s.push_str("}\n");
     s
 }
 
 /// The same handlers by hand: the same async dependency functions, called explicitly with
-/// scope lists unioned by the author.
+/// the alternatives of scopes worked out by the author.
 pub(crate) fn hand_source(n: usize) -> String {
     let mut s = String::from(
         "//! Generated by the bench harness: the same handlers written by hand.\n\
          #![allow(missing_docs, clippy::all)]\n\n\
          use actix_web::http::header::WWW_AUTHENTICATE;\n\
-         use actix_web::{get, web, HttpRequest, HttpResponse};\n\
+         use actix_web::{web, HttpRequest, HttpResponse};\n\
          use scopes_runtime::{BearerToken, TokenConfig};\n\n\
          #[derive(Clone)]\npub struct Principal {\n    pub name: String,\n    pub chain: u32,\n}\n\n\
          fn reject(status: u16, detail: &'static str, challenge: &'static str) -> HttpResponse {\n    \
              HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())\n        \
                  .insert_header((WWW_AUTHENTICATE, challenge))\n        \
                  .json(serde_json::json!({ \"detail\": detail }))\n}\n\n\
-         async fn verify(req: &HttpRequest, required: &[&str], challenge: &'static str) -> Result<String, HttpResponse> {\n    \
+         /// A valid token granting every scope of one of `alternatives`.\n\
+         async fn verify(req: &HttpRequest, alternatives: &[&[&str]], challenge: &'static str) -> Result<String, HttpResponse> {\n    \
              let bearer = BearerToken::from_headers(req).map_err(|_| reject(401, \"Not authenticated\", \"Bearer\"))?;\n    \
              let config = req.app_data::<web::Data<TokenConfig>>().ok_or_else(|| reject(500, \"Internal Server Error\", \"Bearer\"))?;\n    \
              let claims = config.verify(bearer.as_str()).map_err(|_| reject(401, \"Could not validate credentials\", challenge))?;\n    \
-             for scope in required {\n        \
-                 if !claims.scopes.iter().any(|g| g == scope) {\n            \
-                     return Err(reject(401, \"Not enough permissions\", challenge));\n        \
-                 }\n    \
+             let granted = |scope: &&str| claims.scopes.iter().any(|g| g == scope);\n    \
+             if !alternatives.iter().any(|alternative| alternative.iter().all(granted)) {\n        \
+                 return Err(reject(401, \"Not enough permissions\", challenge));\n    \
              }\n    \
              Ok(claims.sub)\n}\n\n",
     );
     for g in 0..chains(n) {
         let _ = write!(
             s,
-            "pub async fn token_user_{g}(req: &HttpRequest, required: &[&str], challenge: &'static str) -> Result<Principal, HttpResponse> {{
-    let name = verify(req, required, challenge).await?;
+            "/// The scopes this chain's routes may require, with their descriptions.
+pub const DECLARED_{g}: &[(&str, &str)] = &[{declared}];
+
+pub async fn token_user_{g}(req: &HttpRequest, alternatives: &[&[&str]], challenge: &'static str) -> Result<Principal, HttpResponse> {{
+    let name = verify(req, alternatives, challenge).await?;
     Ok(Principal {{ name, chain: {g} }})
 }}
 
-pub async fn active_user_{g}(req: &HttpRequest, required: &[&str], challenge: &'static str) -> Result<Principal, HttpResponse> {{
-    let user = token_user_{g}(req, required, challenge).await?;
+pub async fn active_user_{g}(req: &HttpRequest, alternatives: &[&[&str]], challenge: &'static str) -> Result<Principal, HttpResponse> {{
+    let user = token_user_{g}(req, alternatives, challenge).await?;
     if user.name.is_empty() {{
         return Err(reject(400, \"Inactive user\", \"Bearer\"));
     }}
     Ok(user)
 }}
 
-pub async fn member_{g}(req: &HttpRequest, required: &[&str], challenge: &'static str) -> Result<Principal, HttpResponse> {{
-    let user = active_user_{g}(req, required, challenge).await?;
+pub async fn member_{g}(req: &HttpRequest, alternatives: &[&[&str]], challenge: &'static str) -> Result<Principal, HttpResponse> {{
+    let user = active_user_{g}(req, alternatives, challenge).await?;
     if user.chain != {g} {{
         return Err(reject(403, \"Wrong chain\", \"Bearer\"));
     }}
     Ok(user)
 }}
 
-"
-        );
-    }
-    for i in 0..n {
-        let g = i / PER_CHAIN;
-        let (member, active) = chain_scopes(g);
-        let mut union: Vec<&str> = Vec::new();
-        for scope in handler_scopes(i).into_iter().chain([member, active]) {
-            if !union.contains(&scope) {
-                union.push(scope);
-            }
-        }
-        let challenge = if union.is_empty() {
-            "Bearer".to_owned()
-        } else {
-            format!("Bearer scope=\\\"{}\\\"", union.join(" "))
-        };
-        let _ = write!(
-            s,
-            "#[get(\"/h{i}\")]
-pub async fn handler_{i}(req: HttpRequest) -> HttpResponse {{
-    match member_{g}(&req, &[{}], \"{challenge}\").await {{
-        Ok(user) => HttpResponse::Ok().body(format!(\"{{}} {i}\", user.name)),
-        Err(res) => res,
-    }}
-}}
+pub mod chain_{g} {{
+    use actix_web::{{get, HttpRequest, HttpResponse}};
 
 ",
-            list(&union)
+            declared = POOL
+                .iter()
+                .map(|s| format!("({s:?}, \"The {s} scope.\")"))
+                .collect::<Vec<_>>()
+                .join(", "),
         );
+        let [group, member, active] = chain_scopes(g);
+        for i in chain_handlers(g, n) {
+            // Handler first, then the group's, then the chain's, as the DSL unions them.
+            let terms: Vec<Term> = [
+                handler_scopes(i),
+                group.clone(),
+                member.clone(),
+                active.clone(),
+            ]
+            .concat();
+            let alts = alternatives(&terms);
+            let challenge = format!("Bearer scope=\\\"{}\\\"", alts[0].join(" "));
+            let alts = alts
+                .iter()
+                .map(|alt| {
+                    format!(
+                        "&[{}]",
+                        alt.iter()
+                            .map(|s| format!("{s:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = write!(
+                s,
+                "    #[get(\"/g{g}/h{i}\")]
+    pub async fn handler_{i}(req: HttpRequest) -> HttpResponse {{
+        match super::member_{g}(&req, &[{alts}], \"{challenge}\").await {{
+            Ok(user) => HttpResponse::Ok().body(format!(\"{{}} {i}\", user.name)),
+            Err(res) => res,
+        }}
+    }}
+
+"
+            );
+        }
+        s.push_str("}\n\n");
     }
     s.push_str("pub fn configure(cfg: &mut web::ServiceConfig) {\n");
-    for i in 0..n {
-        let _ = writeln!(s, "    cfg.service(handler_{i});");
+    for g in 0..chains(n) {
+        for i in chain_handlers(g, n) {
+            let _ = writeln!(s, "    cfg.service(chain_{g}::handler_{i});");
+        }
     }
     s.push_str("}\n");
     s
@@ -360,4 +499,17 @@ pub(crate) fn run(ctx: &Ctx) -> Result<CompileResults, String> {
         deps_time,
         reps: ctx.config.compile_reps,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Term, alternatives};
+
+    #[test]
+    fn alternatives_are_the_minimal_products() {
+        // (a | b) & c & (a | d) == ac | bcd
+        let terms = [Term::Any("a", "b"), Term::Scope("c"), Term::Any("a", "d")];
+        assert_eq!(alternatives(&terms), [vec!["a", "c"], vec!["b", "c", "d"]]);
+        assert_eq!(alternatives(&[]), [Vec::<&str>::new()]);
+    }
 }

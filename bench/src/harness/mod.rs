@@ -6,6 +6,7 @@ pub(crate) mod compile;
 pub(crate) mod fastapi;
 pub(crate) mod http;
 pub(crate) mod login;
+pub(crate) mod merge;
 pub(crate) mod micro;
 pub(crate) mod report;
 pub(crate) mod server;

@@ -146,8 +146,14 @@ impl Report {
                 Vec::new()
             }
         };
-        let md = self.markdown(&charts);
-        std::fs::write(ctx.root.join("BENCHMARKS.md"), md).map_err(|e| e.to_string())
+        let mut md = self.markdown(&charts);
+        let page = ctx.root.join("BENCHMARKS.md");
+        if ctx.config.phases.len() < crate::PHASES.len()
+            && let Ok(old) = std::fs::read_to_string(&page)
+        {
+            md = super::merge::merge(&md, &old, &ctx.config.phases);
+        }
+        std::fs::write(page, md).map_err(|e| e.to_string())
     }
 
     /// Draws what was measured; returns the files written.
@@ -306,11 +312,21 @@ impl Report {
             md,
             "# Benchmarks\n\n\
              Does the security layer cost anything measurable? This page is written by the \
-             benchmark harness (`bench/`); every figure below comes from its last run{}.\n",
+             benchmark harness (`bench/`); every figure below comes from its last run{}{}.\n",
             if cfg.quick {
                 " (**--quick**: short rounds, not for publishing)"
             } else {
                 ""
+            },
+            if cfg.phases.len() < crate::PHASES.len() {
+                format!(
+                    " of each phase (the last run, {}, ran {}; the machine table is that \
+                     run's)",
+                    first_line("date", &["-u", "+%Y-%m-%d"]),
+                    cfg.phases.join(", ")
+                )
+            } else {
+                String::new()
             }
         );
         let _ = writeln!(
@@ -588,13 +604,19 @@ impl Report {
             let _ = writeln!(
                 md,
                 "## 5. Compile time\n\n\
-                 Generated crates (`target/bench-compile/ws`) with N `#[secured]` handlers, each \
-                 on a three-deep dependency chain (handler → `member_g` → `active_user_g` → \
-                 `token_user_g`, one chain per 10 handlers, scopes mixed: handlers declare 0, 1 or \
-                 2 scopes, chains 1 each; the chain's last dependency verifies the token with \
-                 `VerifiedToken::authenticate`), and the same handlers written by hand (plain \
-                 functions, unions written out, the same verification; both return \
-                 `HttpResponse`). Dependencies \
+                 Generated crates (`target/bench-compile/ws`) with N `#[secured]` handlers \
+                 written with everything a real app uses, and the same handlers written by hand. \
+                 One chain per 10 handlers: handler → `member_g` → `active_user_g` → \
+                 `token_user_g`, which verifies the token (even chains with \
+                 `Security<Authorized>`, odd ones with `VerifiedToken::authenticate` and \
+                 `require_scopes`) and takes the chain's `scopes!` declaration, against which \
+                 every scope literal is checked; the chain's handlers sit in a \
+                 `#[group(prefix, scopes, dependencies = [Authorized])]` module. Scopes are mixed: \
+                 handlers declare none, one, or `any(a, b)` and one more; `active_user_g` an \
+                 `any(..)`, `member_g` and the group one each. The hand-written crates are plain \
+                 functions with the same verification, the alternatives (disjunctive normal form) \
+                 and challenges written out, the prefix in each path and a scope catalogue per \
+                 chain; both return `HttpResponse`. Dependencies \
                  (scopes-runtime without its `openapi` feature, actix-web) are built once, \
                  untimed ({:.0} s); then each crate's `cargo build` (dev profile, \
                  `CARGO_INCREMENTAL=0`, after touching its `lib.rs`: a clean build of that crate \

@@ -9,7 +9,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{ItemFn, ReturnType, Type};
 
-use super::graph::{NodeInfo, marker, resolve_fn};
+use super::graph::{NodeInfo, marker, resolve_fn, table_root};
 use super::inline::inner_fn;
 use super::private;
 use crate::model::NodeKind;
@@ -75,6 +75,7 @@ fn handler(func: &ItemFn, kind: NodeKind) -> TokenStream {
     };
     let marker = (!attrs.iter().any(route::is_route_macro)).then(|| marker(func));
     let node = node_impl(func, kind);
+    let root = table_root(name);
     quote! {
         #(#attrs)*
         #vis async fn #name(
@@ -90,7 +91,7 @@ fn handler(func: &ItemFn, kind: NodeKind) -> TokenStream {
         #node
 
         impl #p::Handler for #name {
-            const ROOT: #p::GraphPath = #p::ScopeTable::<#name, 1>::ROOT;
+            const ROOT: #p::GraphPath = #root;
         }
     }
 }

@@ -344,3 +344,18 @@ pub(super) fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>
     }
     (stmts, args)
 }
+
+/// The first row of the table of the handler `name`'s tree (its `Handler::ROOT`): the
+/// runtime's `ScopeTable`, sized by the tree's node count and its `Layout`'s sizes, which
+/// the compiler computes (array lengths cannot depend on a generic parameter).
+pub(super) fn table_root(name: &syn::Ident) -> TokenStream {
+    let p = private();
+    let len = quote!({ #p::tree_len(<#name as #p::Node>::INFO) });
+    let size = |field: TokenStream| quote!({ #p::Layout::<#name, #len>::SIZES.#field });
+    let (names, bytes, masks) = (
+        size(quote!(names)),
+        size(quote!(bytes)),
+        size(quote!(masks)),
+    );
+    quote!(#p::ScopeTable::<#name, #len, #names, #bytes, #masks>::ROOT)
+}

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
-use super::graph::{declared_checks, marker, node_impl, resolution, use_sites};
+use super::graph::{declared_checks, marker, node_impl, resolution, table_root, use_sites};
 use super::inline::{can_inline, inner_fn, is_lint};
 use super::openapi::{documented, is_utoipa_path};
 use super::private;
@@ -27,6 +27,7 @@ pub(super) fn expand(node: &Node) -> TokenStream {
     let declared = declared_checks(node, &quote!(#name));
     let use_sites = use_sites(node);
     let (stmts, args) = resolution(node, &quote!(#name));
+    let root = table_root(name);
 
     // The user's return type, as written (`impl Responder` included): handlers returning
     // the same type share actix-web's code for it.
@@ -115,7 +116,7 @@ pub(super) fn expand(node: &Node) -> TokenStream {
         ) -> ::core::result::Result<#responder, #p::actix_web::Error> {
             let __scopes_path = <#name as #p::Handler>::ROOT;
             let __scopes_cx = &mut __scopes_cx;
-            let __scopes_checks = #p::Checks::of::<#name>();
+            let __scopes_checks = #p::Checks::new(<#name as #p::Handler>::REQUIREMENT);
             #(#stmts)*
             // The body runs only once every required scope was checked.
             #p::Checks::verify(
@@ -131,10 +132,7 @@ pub(super) fn expand(node: &Node) -> TokenStream {
         #node_impl
 
         impl #p::Handler for #name {
-            const ROOT: #p::GraphPath = #p::ScopeTable::<
-                #name,
-                { #p::tree_len(<#name as #p::Node>::INFO) },
-            >::ROOT;
+            const ROOT: #p::GraphPath = #root;
         }
 
         #placement

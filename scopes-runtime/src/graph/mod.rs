@@ -37,6 +37,7 @@
 //! ```
 
 mod declared;
+mod part;
 mod requirement;
 mod scope_set;
 pub(crate) mod scope_token;
@@ -54,9 +55,8 @@ pub use scope_set::scopes_eq;
 pub(crate) use scope_set::str_eq;
 pub use scope_token::{ScopeTokenError, check_scope_token};
 pub use scopes::SecurityScopes;
-use table::tree_union;
 #[doc(hidden)]
-pub use table::{GraphPath, MAX_TREE_NODES, ScopeTable, child_offset, tree_len};
+pub use table::{GraphPath, Layout, MAX_TREE_NODES, ScopeTable, Sizes, child_offset, tree_len};
 
 /// What the compiler knows about one node of the graph, as a `const`.
 ///
@@ -246,7 +246,7 @@ pub trait Node: 'static {
 pub trait Handler: Node {
     /// Every scope required anywhere in the handler's tree, handler first, depth first, no
     /// repeats (what [`required_scopes!`](crate::required_scopes) gives).
-    const REQUIRED_SCOPES: &'static [&'static str] = Self::REQUIRED.as_slice();
+    const REQUIRED_SCOPES: &'static [&'static str] = Self::ROOT.required_scopes();
     /// Whether some dependency occurs twice in the tree, so results are cached per request.
     const NEEDS_CACHE: bool = Self::ROOT.caches();
     #[doc(hidden)]
@@ -259,7 +259,7 @@ pub trait Handler: Node {
     /// Whether the handler may be compiled as far as checking goes: it requires no scope,
     /// or the dependencies of its tree that can check scopes sit on paths that together hold
     /// one alternative of its requirement (see `#[secured]`).
-    const CHECKABLE: bool = Self::REQUIRED.is_empty() || Self::ROOT.checkable();
+    const CHECKABLE: bool = Self::REQUIRED_SCOPES.is_empty() || Self::ROOT.checkable();
     /// What the handler's tree requires, in disjunctive normal form: with plain scope lists
     /// one alternative, [`Self::REQUIRED_SCOPES`]; with `any(..)`, the alternatives any one of
     /// which admits a request (over the same scopes, in the same order). A request's checks
@@ -267,12 +267,8 @@ pub trait Handler: Node {
     /// requirement object per alternative.
     const REQUIREMENT: Requirement = Self::ROOT.requirement();
     #[doc(hidden)]
-    /// [`Self::REQUIRED_SCOPES`] as the set the compiler builds.
-    const REQUIRED: &'static ScopeSet = &tree_union(Self::INFO, ScopeSet::EMPTY);
-    #[doc(hidden)]
     /// Where a request for this handler starts: the first row of the table of the scope
-    /// unions of every path of its tree (`ScopeTable::<Self, { tree_len(Self::INFO) }>::ROOT`,
-    /// written by `#[secured]`).
+    /// unions of every path of its tree ([`ScopeTable`]'s, written by `#[secured]`).
     const ROOT: GraphPath;
 }
 

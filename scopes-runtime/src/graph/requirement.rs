@@ -10,6 +10,8 @@
 
 use core::fmt;
 
+use super::part::Part;
+
 /// How many alternatives one requirement may have, after normalisation.
 pub const MAX_ALTERNATIVES: usize = 16;
 
@@ -37,45 +39,46 @@ pub const MAX_ALTERNATIVES: usize = 16;
 /// ```
 #[derive(Clone, Copy)]
 pub struct Requirement {
-    masks: &'static [u32],
-    names: &'static [&'static str],
+    masks: Part<u32>,
+    names: Part<&'static str>,
 }
 
 impl Requirement {
     /// No scope: one alternative, empty.
     pub(crate) const NONE: Self = Self {
-        masks: &[0],
-        names: &[],
+        masks: Part::whole(&[0]),
+        names: Part::whole(&[]),
     };
 
-    pub(crate) const fn new(masks: &'static [u32], names: &'static [&'static str]) -> Self {
+    pub(crate) const fn new(masks: Part<u32>, names: Part<&'static str>) -> Self {
         Self { masks, names }
     }
 
     /// The alternatives, in the order the compiler normalised them (declaration order, a
     /// plain list first).
     pub fn alternatives(&self) -> impl ExactSizeIterator<Item = Alternative> + use<> {
-        let names = self.names;
+        let names = self.names();
         self.masks
+            .get()
             .iter()
             .map(move |&mask| Alternative { mask, names })
     }
 
     /// Whether no scope is required (one alternative, empty).
     pub const fn is_empty(&self) -> bool {
-        matches!(self.masks, [0])
+        matches!(self.masks.get(), [0])
     }
 
     /// The scopes of the handler's tree, in order (optional dependencies' included, so not
     /// always `REQUIRED_SCOPES`): what the bits of the alternatives name.
     pub const fn names(&self) -> &'static [&'static str] {
-        self.names
+        self.names.get()
     }
 
     /// The bits of [`Self::names`] that `granted` holds, among `within`.
     pub(crate) fn granted<S: AsRef<str>>(&self, within: u32, granted: &[S]) -> u32 {
         let mut bits = 0;
-        for (bit, name) in self.names.iter().enumerate() {
+        for (bit, name) in self.names().iter().enumerate() {
             if within & (1 << bit) != 0 && granted.iter().any(|g| g.as_ref() == *name) {
                 bits |= 1 << bit;
             }
@@ -85,15 +88,16 @@ impl Requirement {
 
     /// Whether some alternative needs no scope beyond `bits`.
     pub(crate) fn admits(&self, bits: u32) -> bool {
-        self.masks.iter().any(|alt| alt & !bits == 0)
+        self.masks.get().iter().any(|alt| alt & !bits == 0)
     }
 
     /// The alternative that needs the fewest scopes beyond `bits` (the first of those), and
     /// what it still needs.
     pub(crate) fn closest(&self, bits: u32) -> (Alternative, Alternative) {
-        let names = self.names;
+        let names = self.names();
         let best = self
             .masks
+            .get()
             .iter()
             .copied()
             .min_by_key(|alt| (alt & !bits).count_ones())
@@ -109,8 +113,8 @@ impl Requirement {
 
     /// The same alternatives, in any order (both of one handler's tree).
     pub(crate) fn same_as(&self, other: &Self) -> bool {
-        self.masks.len() == other.masks.len()
-            && self.masks.iter().all(|mask| other.masks.contains(mask))
+        let (mine, theirs) = (self.masks.get(), other.masks.get());
+        mine.len() == theirs.len() && mine.iter().all(|mask| theirs.contains(mask))
     }
 }
 
@@ -172,8 +176,8 @@ impl fmt::Display for Alternative {
 /// superset of another.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Alts {
-    masks: [u32; MAX_ALTERNATIVES],
-    len: usize,
+    pub(super) masks: [u32; MAX_ALTERNATIVES],
+    pub(super) len: usize,
 }
 
 impl Alts {
@@ -192,41 +196,54 @@ impl Alts {
     /// Adds the alternative `mask`, unless one it contains is there already; drops those
     /// that contain it.
     pub(crate) const fn or(&mut self, mask: u32) {
-        let mut i = 0;
-        while i < self.len {
-            if self.masks[i] & mask == self.masks[i] {
-                return;
-            }
-            i += 1;
-        }
-        let mut kept = 0;
-        let mut i = 0;
-        while i < self.len {
-            if self.masks[i] & mask != mask {
-                self.masks[kept] = self.masks[i];
-                kept += 1;
-            }
-            i += 1;
-        }
         assert!(
-            kept < MAX_ALTERNATIVES,
+            absorb(&mut self.masks, &mut self.len, mask),
             "scopes: a requirement has more than MAX_ALTERNATIVES (16) alternatives"
         );
-        self.masks[kept] = mask;
-        self.len = kept + 1;
     }
 
     /// Both requirements: every alternative of one with every alternative of the other.
+    /// The product is formed whole before it is held to [`MAX_ALTERNATIVES`], as absorption
+    /// can shrink it again: `(q | p) & (a1 | .. | a15 | p)` is 16 alternatives, and
+    /// 31 along the way.
     pub(crate) const fn and(&self, other: &Self) -> Self {
         let mut out = Self::NONE;
         let mut i = 0;
         while i < self.len {
             let mut j = 0;
             while j < other.len {
-                out.or(self.masks[i] | other.masks[j]);
+                if !absorb(&mut out.masks, &mut out.len, self.masks[i] | other.masks[j]) {
+                    return self.and_wide(other);
+                }
                 j += 1;
             }
             i += 1;
+        }
+        out
+    }
+
+    /// [`Self::and`] in a buffer that holds any product of two requirements.
+    const fn and_wide(&self, other: &Self) -> Self {
+        let mut wide = [0; MAX_ALTERNATIVES * MAX_ALTERNATIVES];
+        let mut len = 0;
+        let mut i = 0;
+        while i < self.len {
+            let mut j = 0;
+            while j < other.len {
+                // Never full: at most one entry per pair.
+                absorb(&mut wide, &mut len, self.masks[i] | other.masks[j]);
+                j += 1;
+            }
+            i += 1;
+        }
+        assert!(
+            len <= MAX_ALTERNATIVES,
+            "scopes: a requirement has more than MAX_ALTERNATIVES (16) alternatives"
+        );
+        let mut out = Self::NONE;
+        while out.len < len {
+            out.masks[out.len] = wide[out.len];
+            out.len += 1;
         }
         out
     }
@@ -258,10 +275,38 @@ impl Alts {
         true
     }
 
+    #[cfg(test)]
     /// The masks. A `&'static Alts` (in a `const`) gives a `'static` slice.
     pub(crate) const fn as_slice(&self) -> &[u32] {
         self.masks.split_at(self.len).0
     }
+}
+
+/// Adds the alternative `mask` to the first `len` of `masks`, unless one it contains is
+/// there already, dropping those that contain it; `false` when there is no room for it.
+const fn absorb<const C: usize>(masks: &mut [u32; C], len: &mut usize, mask: u32) -> bool {
+    let mut i = 0;
+    while i < *len {
+        if masks[i] & mask == masks[i] {
+            return true;
+        }
+        i += 1;
+    }
+    let mut kept = 0;
+    let mut i = 0;
+    while i < *len {
+        if masks[i] & mask != mask {
+            masks[kept] = masks[i];
+            kept += 1;
+        }
+        i += 1;
+    }
+    if kept == C {
+        return false;
+    }
+    masks[kept] = mask;
+    *len = kept + 1;
+    true
 }
 
 #[cfg(test)]
@@ -286,5 +331,25 @@ mod tests {
         absorbed.or(0b11);
         absorbed.or(0b01);
         assert_eq!(absorbed.as_slice(), [0b01]);
+    }
+
+    #[test]
+    fn a_product_may_grow_past_the_limit_and_shrink_back() {
+        // (q | p) & (a1 | .. | a15 | p): 31 products, of which 16 remain (p absorbs the
+        // q-p one and every a_i-p one).
+        let (q, p) = (1 << 16, 1 << 17);
+        let mut left = Alts::NONE;
+        left.or(q);
+        left.or(p);
+        let mut right = Alts::NONE;
+        for a in 0..15 {
+            right.or(1 << a);
+        }
+        right.or(p);
+        let product = left.and(&right);
+        assert_eq!(product.as_slice().len(), 16);
+        assert!(product.admits(p));
+        assert!(product.admits(q | 1));
+        assert!(!product.admits(q));
     }
 }

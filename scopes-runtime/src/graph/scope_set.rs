@@ -10,12 +10,13 @@
 macro_rules! bytes_eq {
     ($a:expr, $b:expr) => {{
         let (a, b): (&[u8], &[u8]) = ($a, $b);
-        let n = a.len();
-        let mut same = n == b.len();
-        let mut k = 0;
-        while same && k < n {
+        // From the end: the paths and scopes compared share prefixes (`crate::module::`,
+        // `items:`) more often than endings, and the evaluator pays for every step.
+        let mut k = a.len();
+        let mut same = k == b.len();
+        while same && k > 0 {
+            k -= 1;
             same = a[k] == b[k];
-            k += 1;
         }
         same
     }};
@@ -30,8 +31,8 @@ pub(crate) const MAX_SCOPE_STR: usize = 1024;
 /// An ordered set of scopes, kept in first-insertion order, built at compile time.
 #[derive(Debug, Clone, Copy)]
 pub struct ScopeSet {
-    items: [&'static str; MAX_SCOPES],
-    len: usize,
+    pub(super) items: [&'static str; MAX_SCOPES],
+    pub(super) len: usize,
 }
 
 impl ScopeSet {

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use super::part::{Part, Text};
 use super::requirement::{Alternative, Requirement};
 
 /// The scopes required along the path from the handler to the dependency that receives
@@ -24,8 +25,8 @@ use super::requirement::{Alternative, Requirement};
 /// ```
 #[derive(Clone, Copy)]
 pub struct SecurityScopes {
-    scopes: &'static [&'static str],
-    scope_str: &'static str,
+    scopes: Part<&'static str>,
+    scope_str: Text,
     /// Which of the handler's tree's scopes `scopes` are, one bit each (bit `i`: the `i`-th
     /// of the requirement's `names`).
     mask: u32,
@@ -34,9 +35,9 @@ pub struct SecurityScopes {
 
 impl SecurityScopes {
     /// No scope.
-    pub(crate) const NONE: Self = Self::new(&[], "");
+    pub(crate) const NONE: Self = Self::new(Part::whole(&[]), Text::whole(""));
 
-    pub(crate) const fn new(scopes: &'static [&'static str], scope_str: &'static str) -> Self {
+    pub(crate) const fn new(scopes: Part<&'static str>, scope_str: Text) -> Self {
         Self {
             scopes,
             scope_str,
@@ -57,13 +58,13 @@ impl SecurityScopes {
     /// Every scope named along the path, in order (FastAPI's `security_scopes.scopes`): with
     /// one alternative, exactly what is required; with several, all they mention.
     pub const fn scopes(&self) -> &'static [&'static str] {
-        self.scopes
+        self.scopes.get()
     }
 
     /// [`Self::scopes`] joined by spaces (FastAPI's `security_scopes.scope_str`), as RFC
     /// 6750's `scope` attribute writes them.
     pub const fn scope_str(&self) -> &'static str {
-        self.scope_str
+        self.scope_str.get()
     }
 
     /// The requirement: its alternatives, any one of which admits a request.
@@ -73,7 +74,7 @@ impl SecurityScopes {
 
     /// Whether no scope is required.
     pub const fn is_empty(&self) -> bool {
-        self.scopes.is_empty()
+        self.scopes.len() == 0
     }
 
     /// The bits of the handler's scopes that `granted` holds among these.
@@ -106,7 +107,7 @@ impl SecurityScopes {
 /// Equal when they hold the same scopes in the same order and the same requirement.
 impl PartialEq for SecurityScopes {
     fn eq(&self, other: &Self) -> bool {
-        self.scopes == other.scopes && self.requirement.same_as(&other.requirement)
+        self.scopes() == other.scopes() && self.requirement.same_as(&other.requirement)
     }
 }
 
@@ -119,7 +120,9 @@ impl fmt::Debug for SecurityScopes {
                 .field(&self.requirement)
                 .finish()
         } else {
-            f.debug_tuple("SecurityScopes").field(&self.scopes).finish()
+            f.debug_tuple("SecurityScopes")
+                .field(&self.scopes())
+                .finish()
         }
     }
 }

@@ -8,8 +8,9 @@
 
 use core::marker::PhantomData;
 
+use super::part::{Part, Text};
 use super::requirement::{Alts, Requirement};
-use super::scope_set::{ScopeSet, ScopeStr, str_eq};
+use super::scope_set::{MAX_SCOPES, ScopeSet, str_eq};
 use super::{Node, NodeInfo, SecurityScopes};
 
 // A row's `mask` has a bit for each scope of its tree's union.
@@ -19,15 +20,23 @@ const _: () = assert!(super::scope_set::MAX_SCOPES <= u32::BITS as usize);
 pub const MAX_TREE_NODES: usize = 256;
 
 /// Where a dependency is being resolved: the row of its path in its handler's table (the
-/// scopes along the path), followed by the rows of its subtree.
+/// scopes along the path), followed by the rows of its subtree, and what the handler's whole
+/// tree requires.
 ///
 /// Semver-exempt: named by the code the macros generate, and by `Dependency::resolve`.
 #[derive(Debug, Clone, Copy)]
 pub struct GraphPath {
     rows: &'static [SecurityScopes],
+    tree: &'static Tree,
+}
+
+/// What a handler's whole tree requires, and how its requests resolve it.
+#[derive(Debug)]
+struct Tree {
+    requirement: Requirement,
+    required: Part<&'static str>,
     caches: bool,
     reads_extensions: bool,
-    requirement: Requirement,
     checkable: bool,
 }
 
@@ -54,65 +63,150 @@ impl GraphPath {
     /// Whether dependency results are cached for this request: the handler's tree reaches
     /// some node twice ([`Handler::NEEDS_CACHE`](super::Handler::NEEDS_CACHE)).
     pub const fn caches(self) -> bool {
-        self.caches
+        self.tree.caches
     }
 
     /// Whether the dependencies that can check scopes (they take `SecurityScopes`, or are
     /// `Authorized`; none under an optional dependency) sit on paths that together hold one
     /// alternative of the handler's requirement: otherwise no request could ever pass.
     pub const fn checkable(self) -> bool {
-        self.checkable
+        self.tree.checkable
     }
 
     /// What the handler's whole tree requires: every node's scopes, each in its own form
     /// ([`Handler::REQUIREMENT`](super::Handler::REQUIREMENT)).
     pub const fn requirement(self) -> Requirement {
-        self.requirement
+        self.tree.requirement
+    }
+
+    /// The scopes of every non-optional node of the handler's tree, handler first, depth
+    /// first, no repeats ([`Handler::REQUIRED_SCOPES`](super::Handler::REQUIRED_SCOPES)).
+    pub const fn required_scopes(self) -> &'static [&'static str] {
+        self.tree.required.get()
     }
 
     /// Whether some node of the handler's tree takes an extractor that may read the
     /// request's extensions ([`NodeInfo::reads_extensions`]): a value that a dependency keeps
     /// only for its one reader must then be put there too.
     pub const fn reads_extensions(self) -> bool {
-        self.reads_extensions
+        self.tree.reads_extensions
     }
 }
 
-/// The table of a handler `H` whose tree has `N` nodes (`N` = [`tree_len`] of `H::INFO`,
-/// given by the macro: array lengths cannot depend on a generic parameter).
-pub struct ScopeTable<H, const N: usize>(PhantomData<fn() -> H>);
+/// The working table of a handler `H` whose tree has `N` nodes, and the sizes of the
+/// storage its [`ScopeTable`] keeps.
+///
+/// Semver-exempt: named by the code the macros generate.
+pub struct Layout<H, const N: usize>(PhantomData<fn() -> H>);
 
-impl<H: Node, const N: usize> ScopeTable<H, N> {
+impl<H: Node, const N: usize> Layout<H, N> {
     const TABLE: &'static Table<N> = &table(H::INFO);
-    /// The first row of `H`'s table: the handler itself.
-    pub const ROOT: GraphPath = GraphPath {
-        rows: &security_scopes(Self::TABLE),
+    /// How many scope names, joined bytes and alternative masks the handler's rows hold.
+    pub const SIZES: Sizes = sizes(Self::TABLE);
+}
+
+/// The sizes of a [`ScopeTable`]'s storage (see [`Layout::SIZES`]).
+///
+/// Semver-exempt: named by the code the macros generate.
+#[derive(Debug, Clone, Copy)]
+pub struct Sizes {
+    /// The tree's scope names, then the required ones, then each row's own list.
+    pub names: usize,
+    /// The rows' space-joined scope strings.
+    pub bytes: usize,
+    /// The alternatives: the tree's requirement's, then each row's.
+    pub masks: usize,
+}
+
+/// The table of a handler `H` whose tree has `N` nodes, its storage exactly as large as
+/// its contents (`S`, `B`, `M`: [`Layout::SIZES`]), so that a build carries no unused
+/// capacity. `N` = [`tree_len`] of `H::INFO` and the sizes are given by the macro, as array
+/// lengths cannot depend on a generic parameter.
+///
+/// Semver-exempt: named by the code the macros generate.
+pub struct ScopeTable<H, const N: usize, const S: usize, const B: usize, const M: usize>(
+    PhantomData<fn() -> H>,
+);
+
+impl<H: Node, const N: usize, const S: usize, const B: usize, const M: usize>
+    ScopeTable<H, N, S, B, M>
+{
+    const TABLE: &'static Table<N> = Layout::<H, N>::TABLE;
+    const NAMES: &'static [&'static str; S] = &names(Self::TABLE);
+    const BYTES: &'static [u8; B] = &bytes(Self::TABLE);
+    const TEXT: &'static str = match core::str::from_utf8(Self::BYTES) {
+        Ok(text) => text,
+        // Only whole `str`s and ASCII spaces were copied.
+        Err(_) => "",
+    };
+    const MASKS: &'static [u32; M] = &masks(Self::TABLE);
+    const ROWS: &'static [SecurityScopes; N] =
+        &security_scopes(Self::TABLE, Self::NAMES, Self::TEXT, Self::MASKS);
+    const TREE: &'static Tree = &Tree {
+        requirement: Requirement::new(
+            Part::new(Self::MASKS, 0, Self::TABLE.sums.required.len),
+            Part::new(Self::NAMES, 0, Self::TABLE.sums.tree.len),
+        ),
+        required: Part::new(
+            Self::NAMES,
+            Self::TABLE.sums.tree.len,
+            Self::TABLE.sums.required_len,
+        ),
         caches: Self::TABLE.repeated,
         reads_extensions: Self::TABLE.reads_extensions,
-        requirement: Requirement::new(Self::TABLE.required.as_slice(), Self::TABLE.tree.as_slice()),
-        checkable: Self::TABLE.required.admits(Self::TABLE.checkable),
+        checkable: Self::TABLE.sums.required.admits(Self::TABLE.sums.checkable),
+    };
+    /// The first row of `H`'s table: the handler itself.
+    pub const ROOT: GraphPath = GraphPath {
+        rows: Self::ROWS,
+        tree: Self::TREE,
     };
 }
 
-/// The rows of a tree's table, in preorder, the tree's scopes (bit `i` of a mask is the
-/// `i`-th) and requirement, whether a node occurs twice and whether some node reads the
-/// request.
+/// The rows of a tree's table, in preorder, what filling them added up, whether a node
+/// occurs twice and whether some node reads the request.
 struct Table<const N: usize> {
     rows: [Row; N],
-    tree: ScopeSet,
-    required: Alts,
-    /// The scopes of the paths of the dependencies that can check them.
-    checkable: u32,
+    sums: Sums,
     repeated: bool,
     reads_extensions: bool,
 }
 
-/// The row of one path: the scope union, its space-joined form, which of the tree's
-/// scopes it holds, the node's identity and the row of its parent.
+/// What filling a table adds up over the whole tree.
+struct Sums {
+    /// The tree's scopes, in preorder (what the masks' bits name).
+    tree: ScopeSet,
+    /// The tree's requirement: every non-optional node's, joined.
+    required: Alts,
+    /// The scopes of the non-optional nodes, in preorder: bits of `tree`.
+    required_order: [u8; MAX_SCOPES],
+    required_len: usize,
+    /// The union of the masks of the paths to the dependencies that can check scopes.
+    checkable: u32,
+}
+
+impl Sums {
+    /// Adds the tree's scope `bit` to the required ones, unless they hold it.
+    const fn require(&mut self, bit: usize) {
+        let mut i = 0;
+        while i < self.required_len {
+            if self.required_order[i] as usize == bit {
+                return;
+            }
+            i += 1;
+        }
+        self.required_order[self.required_len] = bit as u8;
+        self.required_len += 1;
+    }
+}
+
+/// The row of one path: its scope union (in order, as bits of the tree's scopes), its
+/// requirement, the node's identity and the row of its parent.
 #[derive(Debug, Clone, Copy)]
 struct Row {
-    set: ScopeSet,
-    joined: ScopeStr,
+    /// The union, in order: bits of `Table::tree`.
+    order: [u8; MAX_SCOPES],
+    len: usize,
     /// Bit `i`: the row holds the `i`-th scope of the whole tree (`Table::tree`, the
     /// requirement's `names`: optional subtrees' scopes included).
     mask: u32,
@@ -121,30 +215,26 @@ struct Row {
     node: &'static str,
     reads_extensions: bool,
     parent: usize,
+    /// The row adds nothing to its parent's (no scope, the same alternatives), so it shares
+    /// its parent's `SecurityScopes`.
+    shared: bool,
 }
 
 impl Row {
     const EMPTY: Self = Self {
-        set: ScopeSet::EMPTY,
-        joined: ScopeSet::EMPTY.join(),
+        order: [0; MAX_SCOPES],
+        len: 0,
         mask: 0,
         alts: Alts::ONE,
         node: "",
         reads_extensions: false,
         parent: 0,
+        shared: false,
     };
 
-    /// Appends `scope` to the set and to its joined form, unless the set holds it already;
-    /// `tree` is the union of the rows so far, which it joins too.
-    const fn push(&mut self, scope: &'static str, tree: &mut ScopeSet) {
-        if self.set.contains(scope) {
-            return;
-        }
-        if !self.set.is_empty() {
-            self.joined.push(b' ');
-        }
-        self.set.insert_new(scope);
-        self.joined.push_str(scope);
+    /// Appends `scope` to the union, unless it holds it already, and to `tree` (the union
+    /// of the rows so far) likewise; returns its bit.
+    const fn push(&mut self, scope: &'static str, tree: &mut ScopeSet) -> usize {
         let bit = match tree.position(scope) {
             Some(bit) => bit,
             None => {
@@ -152,27 +242,40 @@ impl Row {
                 tree.len() - 1
             }
         };
-        self.mask |= 1 << bit;
+        if self.mask & (1 << bit) == 0 {
+            self.mask |= 1 << bit;
+            self.order[self.len] = bit as u8;
+            self.len += 1;
+        }
+        bit
+    }
+
+    /// The length of the row's space-joined scopes.
+    const fn joined_len(&self, tree: &ScopeSet) -> usize {
+        let mut len = if self.len > 0 { self.len - 1 } else { 0 };
+        let mut i = 0;
+        while i < self.len {
+            len += tree.items[self.order[i] as usize].len();
+            i += 1;
+        }
+        len
     }
 }
 
 /// The table of the tree under `node`.
 const fn table<const N: usize>(node: &NodeInfo) -> Table<N> {
     let mut rows = [Row::EMPTY; N];
-    // Filled in preorder, the union of the rows is the tree's union: the handler's required
-    // scopes, in their order.
-    let mut tree = ScopeSet::EMPTY;
-    let mut required = Alts::ONE;
+    // Filled in preorder, the union of the rows is the tree's union.
     let mut sums = Sums {
-        tree: &mut tree,
-        required: &mut required,
+        tree: ScopeSet::EMPTY,
+        required: Alts::ONE,
+        required_order: [0; MAX_SCOPES],
+        required_len: 0,
         checkable: 0,
     };
     let filled = fill(node, 0, &mut rows, 0, &mut sums, false);
-    let checkable = sums.checkable;
     assert!(filled == N, "scopes: a scope table of the wrong length");
     let mut repeated = false;
-    let mut reads_extensions = false;
     let mut i = 1;
     while i < N && !repeated {
         let mut j = 0;
@@ -182,6 +285,7 @@ const fn table<const N: usize>(node: &NodeInfo) -> Table<N> {
         }
         i += 1;
     }
+    let mut reads_extensions = false;
     let mut i = 0;
     while i < N && !reads_extensions {
         reads_extensions = rows[i].reads_extensions;
@@ -189,22 +293,10 @@ const fn table<const N: usize>(node: &NodeInfo) -> Table<N> {
     }
     Table {
         rows,
-        tree,
-        required,
-        checkable,
+        sums,
         repeated,
         reads_extensions,
     }
-}
-
-/// What filling a table adds up over the whole tree.
-struct Sums<'a> {
-    /// The tree's scopes, in preorder (what the masks' bits name).
-    tree: &'a mut ScopeSet,
-    /// The tree's requirement: every non-optional node's, joined.
-    required: &'a mut Alts,
-    /// The union of the masks of the paths to the dependencies that can check scopes.
-    checkable: u32,
 }
 
 /// Fills the rows of the subtree of `node` from row `at`, below the row `parent`, adding
@@ -215,30 +307,36 @@ const fn fill(
     parent: usize,
     rows: &mut [Row],
     at: usize,
-    sums: &mut Sums<'_>,
+    sums: &mut Sums,
     optional: bool,
 ) -> usize {
-    // The parent's union, and its joined form, extended by this node's own scopes (built in
-    // place: a row is large, and copies cost the evaluator). A root's parent is its own row,
-    // empty so far.
+    // The parent's union extended by this node's own scopes (built in place: copies cost
+    // the evaluator). A root's parent is its own row, empty so far.
     if at != parent {
         rows[at] = rows[parent];
     }
     let row = &mut rows[at];
+    let (inherited, inherited_alts) = (row.len, row.alts);
     row.node = node.path;
     row.reads_extensions = node.reads_extensions;
     row.parent = parent;
+    let mut own_mask = 0;
     let own = node.own_scopes.len();
     let mut i = 0;
     while i < own {
-        row.push(node.own_scopes[i], sums.tree);
+        let bit = row.push(node.own_scopes[i], &mut sums.tree);
+        own_mask |= 1 << bit;
+        if !optional {
+            sums.require(bit);
+        }
         i += 1;
     }
     // The node's own requirement (its scopes are all in `tree` now), joined to the path's.
-    let own = own_alts(node, sums.tree);
+    let own = own_alts(node, own_mask, &sums.tree);
     row.alts = row.alts.and(&own);
+    row.shared = at != parent && row.len == inherited && row.alts.eq(&inherited_alts);
     if !optional {
-        *sums.required = sums.required.and(&own);
+        sums.required = sums.required.and(&own);
         // A check in the handler's own body does not count: it runs after the refusal.
         if at != 0 && node.checks_scopes {
             sums.checkable |= row.mask;
@@ -256,12 +354,12 @@ const fn fill(
     next
 }
 
-/// The requirement of `node`'s own scopes, as masks over `tree`: one alternative of them
-/// all, or the alternatives its `any(..)` expression was normalised to.
-const fn own_alts(node: &NodeInfo, tree: &ScopeSet) -> Alts {
+/// The requirement of `node`'s own scopes (`mask`, as bits of `tree`): one alternative of
+/// them all, or the alternatives its `any(..)` expression was normalised to.
+const fn own_alts(node: &NodeInfo, mask: u32, tree: &ScopeSet) -> Alts {
     let mut alts = Alts::NONE;
     if node.alternatives.is_empty() {
-        alts.or(mask_of(node.own_scopes, tree));
+        alts.or(mask);
     } else {
         let mut a = 0;
         while a < node.alternatives.len() {
@@ -285,30 +383,154 @@ const fn mask_of(scopes: &[&str], tree: &ScopeSet) -> u32 {
     mask
 }
 
-/// The `SecurityScopes` of each row of `table`. A row that adds nothing to its parent's
-/// (no scope, no alternative) reuses the parent's, and a one-scope row's string is that
-/// scope: the compiler then checks fewer joined strings for UTF-8.
-const fn security_scopes<const N: usize>(table: &'static Table<N>) -> [SecurityScopes; N] {
-    let mut rows = [SecurityScopes::NONE; N];
-    let names = table.tree.as_slice();
+/// The storage `table`'s rows need. A row that adds nothing to its parent's shares its
+/// storage, and a one-scope row's string is that scope: the compiler then checks fewer
+/// joined strings for UTF-8.
+const fn sizes<const N: usize>(table: &Table<N>) -> Sizes {
+    let mut sizes = Sizes {
+        names: table.sums.tree.len + table.sums.required_len,
+        bytes: 0,
+        masks: table.sums.required.len,
+    };
     let mut i = 0;
     while i < N {
         let row = &table.rows[i];
-        let len = row.set.len();
-        let parent = &table.rows[row.parent];
-        rows[i] = if i > 0 && len == parent.set.len() && row.alts.eq(&parent.alts) {
+        if !row.shared {
+            sizes.names += row.len;
+            if row.len > 1 {
+                sizes.bytes += row.joined_len(&table.sums.tree);
+            }
+            sizes.masks += row.alts.len;
+        }
+        i += 1;
+    }
+    sizes
+}
+
+/// The scope names of `table`: the tree's, the required ones, then each unshared row's.
+const fn names<const N: usize, const S: usize>(table: &Table<N>) -> [&'static str; S] {
+    let mut out = [""; S];
+    let tree = &table.sums.tree;
+    let mut at = 0;
+    while at < tree.len {
+        out[at] = tree.items[at];
+        at += 1;
+    }
+    let mut i = 0;
+    while i < table.sums.required_len {
+        out[at] = tree.items[table.sums.required_order[i] as usize];
+        at += 1;
+        i += 1;
+    }
+    let mut r = 0;
+    while r < N {
+        let row = &table.rows[r];
+        if !row.shared {
+            let mut i = 0;
+            while i < row.len {
+                out[at] = tree.items[row.order[i] as usize];
+                at += 1;
+                i += 1;
+            }
+        }
+        r += 1;
+    }
+    assert!(at == S, "scopes: a scope table of the wrong size");
+    out
+}
+
+/// The space-joined scopes of each unshared row of `table` with more than one.
+const fn bytes<const N: usize, const B: usize>(table: &Table<N>) -> [u8; B] {
+    let mut out = [0; B];
+    let tree = &table.sums.tree;
+    let mut at = 0;
+    let mut r = 0;
+    while r < N {
+        let row = &table.rows[r];
+        if !row.shared && row.len > 1 {
+            let mut i = 0;
+            while i < row.len {
+                if i > 0 {
+                    out[at] = b' ';
+                    at += 1;
+                }
+                let name = tree.items[row.order[i] as usize].as_bytes();
+                let mut k = 0;
+                while k < name.len() {
+                    out[at] = name[k];
+                    at += 1;
+                    k += 1;
+                }
+                i += 1;
+            }
+        }
+        r += 1;
+    }
+    assert!(at == B, "scopes: a scope table of the wrong size");
+    out
+}
+
+/// The alternatives of `table`'s requirement, then of each unshared row.
+const fn masks<const N: usize, const M: usize>(table: &Table<N>) -> [u32; M] {
+    let mut out = [0; M];
+    let required = &table.sums.required;
+    let mut at = 0;
+    while at < required.len {
+        out[at] = required.masks[at];
+        at += 1;
+    }
+    let mut r = 0;
+    while r < N {
+        let row = &table.rows[r];
+        if !row.shared {
+            let mut i = 0;
+            while i < row.alts.len {
+                out[at] = row.alts.masks[i];
+                at += 1;
+                i += 1;
+            }
+        }
+        r += 1;
+    }
+    assert!(at == M, "scopes: a scope table of the wrong size");
+    out
+}
+
+/// The `SecurityScopes` of each row of `table`, parts of the storage `names`, `text` and
+/// `masks` (laid out as [`sizes`] counts).
+const fn security_scopes<const N: usize>(
+    table: &Table<N>,
+    names: &'static [&'static str],
+    text: &'static str,
+    masks: &'static [u32],
+) -> [SecurityScopes; N] {
+    let mut rows = [SecurityScopes::NONE; N];
+    let tree = Part::new(names, 0, table.sums.tree.len);
+    let mut name_at = table.sums.tree.len + table.sums.required_len;
+    let mut text_at = 0;
+    let mut mask_at = table.sums.required.len;
+    let mut r = 0;
+    while r < N {
+        let row = &table.rows[r];
+        rows[r] = if row.shared {
             rows[row.parent]
         } else {
-            let scopes = row.set.as_slice();
-            let text = match len {
-                0 => "",
-                1 => scopes[0],
-                _ => row.joined.as_str(),
+            let scopes = Part::new(names, name_at, row.len);
+            let joined = match row.len {
+                0 => Text::whole(""),
+                1 => Text::whole(table.sums.tree.items[row.order[0] as usize]),
+                _ => {
+                    let len = row.joined_len(&table.sums.tree);
+                    text_at += len;
+                    Text::new(text, text_at - len, len)
+                }
             };
-            let requirement = Requirement::new(row.alts.as_slice(), names);
-            SecurityScopes::new(scopes, text).with_requirement(row.mask, requirement)
+            name_at += row.len;
+            let requirement = Requirement::new(Part::new(masks, mask_at, row.alts.len), tree);
+            mask_at += row.alts.len;
+            SecurityScopes::new(scopes, joined).with_requirement(row.mask, requirement)
         };
-        i += 1;
+        r += 1;
     }
     rows
 }
@@ -342,17 +564,4 @@ pub const fn child_offset(node: &NodeInfo, child: usize) -> usize {
         c += 1;
     }
     offset
-}
-
-/// The union of the scopes of every node of the tree under `node`, depth first, in order.
-pub(crate) const fn tree_union(node: &NodeInfo, acc: ScopeSet) -> ScopeSet {
-    let mut acc = acc.union(&ScopeSet::from_slice(node.own_scopes));
-    let mut i = 0;
-    while i < node.children.len() {
-        if !node.is_optional(i) {
-            acc = tree_union(node.children[i], acc);
-        }
-        i += 1;
-    }
-    acc
 }

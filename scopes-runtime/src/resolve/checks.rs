@@ -27,7 +27,7 @@ use core::task::{Context, Poll};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
-use crate::graph::{Handler, Requirement, SecurityScopes};
+use crate::graph::{Requirement, SecurityScopes};
 
 /// What a check records into: the bits checked so far, and the scopes of the handler's tree
 /// they are bits of (the same slice for every row of one handler's table).
@@ -106,11 +106,12 @@ pub struct Checks {
 }
 
 impl Checks {
-    /// Nothing checked yet, for a request to the handler `H`.
-    pub const fn of<H: Handler>() -> Self {
+    /// Nothing checked yet, for a request to a handler whose tree requires `requirement`
+    /// (its [`Handler::REQUIREMENT`](crate::graph::Handler::REQUIREMENT)). Not generic: compiled once, not once per handler.
+    pub const fn new(requirement: Requirement) -> Self {
         Self {
             seen: Cell::new(0),
-            names: H::REQUIREMENT.names(),
+            names: requirement.names(),
         }
     }
 
