@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpus (fuzz/corpus/<target>/seed-*): correctly signed tokens, so that
-mutations reach claim parsing, real tutorial forms, multipart bodies, scope strings.
+mutations reach claim parsing, real tutorial forms, multipart bodies, scope strings, scope
+expressions (source text, and programs for checks.rs's `Program`).
 Standard library only; `fuzz/run.sh` grows the corpus from these and `cargo fuzz cmin`
 keeps it small. Run from the repository root: `python3 fuzz/seed.py`."""
 import base64, hashlib, hmac, json, os
@@ -72,3 +73,42 @@ write("password_form_multipart", [
     "not multipart at all",
 ])
 write("scope_token", ["me", "items", "items:read", "a b", '"', "\\", "\x7f", "é", "", "!#[]~"])
+
+
+# scope_expression: a first byte 0 and Rust source, or a first byte 1 and a program
+# (checks.rs's `Program`) writing a node's list and the list of the path above it.
+POOL = ["me", "items", "items:read", "items:admin", "users", "admin"]  # checks.rs's POOL
+ARGS = [2, 1, 2, 3, 4, 2, 3, 0]  # checks.rs's ARGS
+
+
+def scope(name):
+    if name in POOL:
+        return bytes([POOL.index(name) << 2])
+    return bytes([60 << 2, len(name)]) + name.encode("latin-1")
+
+
+def node(kind, *args):
+    return bytes([kind | ARGS.index(len(args)) << 2]) + b"".join(args)
+
+
+any_ = lambda *args: node(2, *args)
+all_ = lambda *args: node(3, *args)
+elements = lambda *elements: bytes([len(elements)]) + b"".join(elements)
+program = lambda node, above=(): b"\x01" + elements(*node) + elements(*above)
+source = lambda text: b"\x00" + text.encode()
+pair = lambda a, b: any_(scope(a), scope(b))
+write("scope_expression", [
+    source('["me", any("items:read", "items:admin")]'),
+    source('[any("a", all("b", any("c", "d"))), "e"]'),
+    source('[all(any("a", "b"), any("c", "d"), any("e", "f"), any("g", "h"), any("i", "j"))]'),
+    source('[any(), all(), "me", "me", other("x"), 1, any::<T>("a"), ::any("a")]'),
+    source('any("a", "b")'),
+    program([scope("me"), pair("items:read", "items:admin")], [scope("users")]),
+    program([any_(scope("me"), all_(scope("items"), pair("users", "admin")))], [pair("me", "items")]),
+    program([pair("me", "items"), pair("items:read", "items:admin"), pair("users", "admin"),
+             pair("a", "b"), pair("c", "d")]),  # 32 alternatives: refused
+    source('[all(any("a", "b", "c", "d"), any("e", "f", "g", "h"))]'),  # 16: the limit
+    source('[any(all(any("a", "b", "c", "d"), any("e", "f", "g", "h")), "i")]'),  # 17
+    program([pair("q", "p")], [any_(*[scope(f"a{i}") for i in range(3)], scope("p"))]),
+    program([scope('"\\\0\u00e9'), any_(scope(""), scope("me"))], [any_()]),
+])

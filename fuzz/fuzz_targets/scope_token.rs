@@ -2,5 +2,7 @@
 
 #[path = "../checks.rs"]
 mod checks;
+// `crate::errors`, for the macros' `scope_expr.rs` (see `checks.rs`).
+use checks::errors;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::scope_token(data));

@@ -89,18 +89,20 @@ impl ScopeExpr {
     }
 
     /// Its disjunctive normal form: alternatives, each the scopes it needs, none containing
-    /// another (`a | a b` is `a`).
-    fn dnf(&self) -> Vec<Vec<String>> {
+    /// another (`a | a b` is `a`); `None` when a product along the way has more than
+    /// [`MAX_ALTERNATIVES`] (a scope written twice could make it shrink again, but such a
+    /// list is refused anyway).
+    fn dnf(&self) -> Option<Vec<Vec<String>>> {
         match self {
-            Self::Scope(lit) => vec![vec![lit.value()]],
+            Self::Scope(lit) => Some(vec![vec![lit.value()]]),
             Self::Any(parts) => {
                 let mut out = Vec::new();
                 for part in parts {
-                    for alternative in part.dnf() {
+                    for alternative in part.dnf()? {
                         or(&mut out, alternative);
                     }
                 }
-                out
+                Some(out)
             }
             Self::All(parts) => and(parts.iter().map(Self::dnf)),
         }
@@ -137,23 +139,28 @@ pub(crate) fn normalise(
     if elements.iter().all(ScopeExpr::is_scope) {
         return Vec::new();
     }
-    let dnf = and(elements.iter().map(ScopeExpr::dnf));
-    if dnf.len() > MAX_ALTERNATIVES {
-        errors.push(syn::Error::new(
-            list,
-            format!(
-                "these scopes have {} alternatives once expanded; at most {MAX_ALTERNATIVES} are supported",
-                dnf.len()
-            ),
-        ));
+    match and(elements.iter().map(ScopeExpr::dnf)) {
+        Some(dnf) if dnf.len() <= MAX_ALTERNATIVES => dnf,
+        _ => {
+            errors.push(syn::Error::new(
+                list,
+                format!(
+                    "these scopes have more than {MAX_ALTERNATIVES} alternatives once expanded \
+                     (every choice of each `any(..)` is one); at most {MAX_ALTERNATIVES} are supported"
+                ),
+            ));
+            Vec::new()
+        }
     }
-    dnf
 }
 
-/// Every alternative of each form, combined: the product.
-fn and(forms: impl Iterator<Item = Vec<Vec<String>>>) -> Vec<Vec<String>> {
+/// Every alternative of each form, combined: the product; `None` once it has more than
+/// [`MAX_ALTERNATIVES`] (it is refused then, so it need not grow further), or when a form
+/// is `None`.
+fn and(forms: impl Iterator<Item = Option<Vec<Vec<String>>>>) -> Option<Vec<Vec<String>>> {
     let mut out = vec![Vec::new()];
     for form in forms {
+        let form = form?;
         let mut next = Vec::new();
         for left in &out {
             for right in &form {
@@ -164,15 +171,14 @@ fn and(forms: impl Iterator<Item = Vec<Vec<String>>>) -> Vec<Vec<String>> {
                     }
                 }
                 or(&mut next, alternative);
-                // Past the limit the form is refused anyway: stop growing it.
                 if next.len() > MAX_ALTERNATIVES {
-                    return next;
+                    return None;
                 }
             }
         }
         out = next;
     }
-    out
+    Some(out)
 }
 
 /// Adds `alternative` to `form` unless one of its subsets is there; drops its supersets.
@@ -223,5 +229,23 @@ mod tests {
         );
         // `a | a b` is `a`.
         assert_eq!(dnf(r#"[any("a", all("a", "b"))]"#), [["a"]]);
+    }
+
+    #[test]
+    fn a_product_past_the_limit_is_refused_not_cut() {
+        // 5 x 4 = 20 alternatives inside `all(..)`: refused, never handed on in part (the
+        // part once dropped the `"z"` after it).
+        let elements = parse(
+            r#"["me", all(any("a1", "a2", "a3", "a4", "a5"), any("b1", "b2", "b3", "b4"), "z")]"#,
+        );
+        let mut errors = Errors::default();
+        assert!(normalise(&elements, Span::call_site(), &mut errors).is_empty());
+        let message = errors.finish().unwrap_err().to_string();
+        assert!(message.contains("more than 16 alternatives"), "{message}");
+        // 16 exactly is fine.
+        assert_eq!(
+            dnf(r#"[any("a1", "a2", "a3", "a4"), any("b1", "b2", "b3", "b4")]"#).len(),
+            16
+        );
     }
 }

@@ -4,6 +4,8 @@
 
 #[path = "../../fuzz/checks.rs"]
 mod checks;
+// `crate::errors`, for the macros' `scope_expr.rs` (see `checks.rs`).
+use checks::errors;
 
 use std::path::Path;
 
@@ -53,6 +55,20 @@ fn scope_token() {
     replay("scope_token", checks::scope_token);
 }
 
+#[test]
+fn scope_expression() {
+    // syn's parser recurses per prefix operator, and a debug build's frames are large: the
+    // corpus's sources need more than a test thread's 2 MiB of stack.
+    let replay = || replay("scope_expression", checks::scope_expression);
+    let thread = std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(replay);
+    thread
+        .expect("a thread")
+        .join()
+        .expect("the corpus replays");
+}
+
 /// The checks can fail: inputs a wrong parser would let through are caught by them.
 #[test]
 fn the_checks_compare_with_their_models() {
@@ -66,4 +82,6 @@ fn the_checks_compare_with_their_models() {
     checks::password_form_urlencoded(b"username=a&password=b&scope=me%1citems");
     checks::scope_token(b"items:read");
     checks::scope_token(b"\"quoted\"");
+    checks::scope_expression(b"\0[any(\"items:read\", \"items:admin\"), \"me\"]");
+    checks::scope_expression(b"\0[any(), \"me\", \"me\", other(\"x\")]");
 }
