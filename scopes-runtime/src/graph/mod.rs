@@ -47,8 +47,6 @@ mod table;
 #[doc(hidden)]
 pub use declared::{Declared, declaration_error};
 pub use requirement::{Alternative, MAX_ALTERNATIVES, Requirement};
-#[doc(hidden)]
-pub use scope_set::ScopeSet;
 pub(crate) use scope_set::same_scopes;
 pub use scope_set::scopes_eq;
 #[cfg(feature = "oauth2")]

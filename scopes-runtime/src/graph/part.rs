@@ -30,15 +30,8 @@ impl<T> Part<T> {
 
     /// `len` items of `items` from `at`, which must be within it.
     pub(crate) const fn new(items: &'static [T], at: usize, len: usize) -> Self {
-        assert!(
-            at + len <= items.len() && items.len() <= u16::MAX as usize,
-            "scopes: a part out of its table's storage"
-        );
-        Self {
-            items,
-            at: at as u16,
-            len: len as u16,
-        }
+        let (at, len) = bounds(items.len(), at, len);
+        Self { items, at, len }
     }
 
     /// The items.
@@ -74,15 +67,8 @@ impl Text {
 
     /// `len` bytes of `text` from `at`, which must be within it.
     pub(crate) const fn new(text: &'static str, at: usize, len: usize) -> Self {
-        assert!(
-            at + len <= text.len() && text.len() <= u16::MAX as usize,
-            "scopes: a part out of its table's storage"
-        );
-        Self {
-            text,
-            at: at as u16,
-            len: len as u16,
-        }
+        let (at, len) = bounds(text.len(), at, len);
+        Self { text, at, len }
     }
 
     /// The text (empty if the bounds are not on character boundaries, which a table's, on
@@ -96,6 +82,16 @@ impl Text {
             None => "",
         }
     }
+}
+
+/// `at` and `len` as a part of storage `total` long keeps them; evaluation fails when they
+/// are out of it.
+const fn bounds(total: usize, at: usize, len: usize) -> (u16, u16) {
+    assert!(
+        at + len <= total && total <= u16::MAX as usize,
+        "scopes: a part out of its table's storage"
+    );
+    (at as u16, len as u16)
 }
 
 impl<T: fmt::Debug> fmt::Debug for Part<T> {

@@ -208,34 +208,13 @@ impl Alts {
     /// 31 along the way.
     pub(crate) const fn and(&self, other: &Self) -> Self {
         let mut out = Self::NONE;
-        let mut i = 0;
-        while i < self.len {
-            let mut j = 0;
-            while j < other.len {
-                if !absorb(&mut out.masks, &mut out.len, self.masks[i] | other.masks[j]) {
-                    return self.and_wide(other);
-                }
-                j += 1;
-            }
-            i += 1;
+        if self.product_into(other, &mut out.masks, &mut out.len) {
+            return out;
         }
-        out
-    }
-
-    /// [`Self::and`] in a buffer that holds any product of two requirements.
-    const fn and_wide(&self, other: &Self) -> Self {
+        // Past 16 along the way: again, in a buffer that holds any product of two.
         let mut wide = [0; MAX_ALTERNATIVES * MAX_ALTERNATIVES];
         let mut len = 0;
-        let mut i = 0;
-        while i < self.len {
-            let mut j = 0;
-            while j < other.len {
-                // Never full: at most one entry per pair.
-                absorb(&mut wide, &mut len, self.masks[i] | other.masks[j]);
-                j += 1;
-            }
-            i += 1;
-        }
+        self.product_into(other, &mut wide, &mut len);
         assert!(
             len <= MAX_ALTERNATIVES,
             "scopes: a requirement has more than MAX_ALTERNATIVES (16) alternatives"
@@ -246,6 +225,28 @@ impl Alts {
             out.len += 1;
         }
         out
+    }
+
+    /// Adds every alternative of one with every alternative of the other to the first `len`
+    /// of `masks`; `false` when it runs out of room.
+    const fn product_into<const C: usize>(
+        &self,
+        other: &Self,
+        masks: &mut [u32; C],
+        len: &mut usize,
+    ) -> bool {
+        let mut i = 0;
+        while i < self.len {
+            let mut j = 0;
+            while j < other.len {
+                if !absorb(masks, len, self.masks[i] | other.masks[j]) {
+                    return false;
+                }
+                j += 1;
+            }
+            i += 1;
+        }
+        true
     }
 
     /// Whether some alternative needs no scope beyond `bits`.

@@ -25,54 +25,19 @@ macro_rules! bytes_eq {
 /// How many distinct scopes one union can hold.
 pub(crate) const MAX_SCOPES: usize = 32;
 
-/// How many bytes the space-joined form of one union can take.
-pub(crate) const MAX_SCOPE_STR: usize = 1024;
-
 /// An ordered set of scopes, kept in first-insertion order, built at compile time.
 #[derive(Debug, Clone, Copy)]
-pub struct ScopeSet {
+pub(crate) struct ScopeSet {
     pub(super) items: [&'static str; MAX_SCOPES],
     pub(super) len: usize,
 }
 
 impl ScopeSet {
     /// The empty set.
-    pub const EMPTY: Self = Self {
+    pub(crate) const EMPTY: Self = Self {
         items: [""; MAX_SCOPES],
         len: 0,
     };
-
-    /// The set of `scopes`, in order, repeats dropped.
-    ///
-    /// Evaluation fails (at compile time, in a `const`) past [`MAX_SCOPES`] scopes.
-    pub const fn from_slice(scopes: &[&'static str]) -> Self {
-        let mut set = Self::EMPTY;
-        let mut i = 0;
-        while i < scopes.len() {
-            set.insert(scopes[i]);
-            i += 1;
-        }
-        set
-    }
-
-    /// This set followed by the members of `other` it does not already hold.
-    pub const fn union(&self, other: &Self) -> Self {
-        let mut set = *self;
-        let mut i = 0;
-        while i < other.len {
-            set.insert(other.items[i]);
-            i += 1;
-        }
-        set
-    }
-
-    /// Appends `scope` unless it is already a member. (In place: the compiler's const
-    /// evaluator copies a whole set on every by-value call.)
-    pub(crate) const fn insert(&mut self, scope: &'static str) {
-        if !self.contains(scope) {
-            self.insert_new(scope);
-        }
-    }
 
     /// Appends `scope`, which the caller found is not a member.
     pub(crate) const fn insert_new(&mut self, scope: &'static str) {
@@ -82,11 +47,6 @@ impl ScopeSet {
         );
         self.items[self.len] = scope;
         self.len += 1;
-    }
-
-    /// Whether `scope` is a member.
-    pub const fn contains(&self, scope: &str) -> bool {
-        self.position(scope).is_some()
     }
 
     /// Where `scope` is in the set, if it is a member.
@@ -103,35 +63,8 @@ impl ScopeSet {
     }
 
     /// The number of scopes.
-    pub const fn len(&self) -> usize {
+    pub(crate) const fn len(&self) -> usize {
         self.len
-    }
-
-    /// Whether the set is empty.
-    pub const fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The scopes, in order. A `&'static ScopeSet` (a `const` reference) gives a `'static` slice.
-    pub const fn as_slice(&self) -> &[&'static str] {
-        self.items.split_at(self.len).0
-    }
-
-    /// The scopes joined by single spaces, as RFC 6749 writes a `scope` value.
-    pub const fn join(&self) -> ScopeStr {
-        let mut out = ScopeStr {
-            buf: [0; MAX_SCOPE_STR],
-            len: 0,
-        };
-        let mut i = 0;
-        while i < self.len {
-            if i > 0 {
-                out.push(b' ');
-            }
-            out.push_str(self.items[i]);
-            i += 1;
-        }
-        out
     }
 }
 
@@ -185,62 +118,20 @@ pub(crate) const fn str_eq(a: &str, b: &str) -> bool {
     bytes_eq!(a.as_bytes(), b.as_bytes())
 }
 
-/// The space-joined form of a [`ScopeSet`], in a fixed buffer built at compile time.
-#[doc(hidden)]
-#[derive(Debug, Clone, Copy)]
-pub struct ScopeStr {
-    buf: [u8; MAX_SCOPE_STR],
-    len: usize,
-}
-
-impl ScopeStr {
-    /// Appends the bytes of `s`, in a loop: for a scope's few bytes the const evaluator is
-    /// faster at that than at the calls a copy between slices takes.
-    pub(crate) const fn push_str(&mut self, s: &str) {
-        let bytes = s.as_bytes();
-        let n = bytes.len();
-        assert!(
-            n <= MAX_SCOPE_STR - self.len,
-            "scopes: a scope union is longer than MAX_SCOPE_STR (1024) bytes"
-        );
-        let mut i = 0;
-        while i < n {
-            self.buf[self.len + i] = bytes[i];
-            i += 1;
-        }
-        self.len += n;
-    }
-
-    pub(crate) const fn push(&mut self, byte: u8) {
-        assert!(
-            self.len < MAX_SCOPE_STR,
-            "scopes: a scope union is longer than MAX_SCOPE_STR (1024) bytes"
-        );
-        self.buf[self.len] = byte;
-        self.len += 1;
-    }
-
-    /// The joined scopes. A `&'static ScopeStr` (a `const` reference) gives a `&'static str`.
-    pub const fn as_str(&self) -> &str {
-        match core::str::from_utf8(self.buf.split_at(self.len).0) {
-            Ok(s) => s,
-            // Only whole `str`s and ASCII spaces are ever pushed.
-            Err(_) => "",
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn union_keeps_first_occurrence_order() {
-        const A: ScopeSet = ScopeSet::from_slice(&["items", "me", "items"]);
-        const B: ScopeSet = A.union(&ScopeSet::from_slice(&["admin", "me"]));
-        assert_eq!(B.as_slice(), ["items", "me", "admin"]);
-        assert_eq!(B.join().as_str(), "items me admin");
-        assert_eq!(ScopeSet::EMPTY.join().as_str(), "");
+    fn members_keep_their_first_position() {
+        let mut set = ScopeSet::EMPTY;
+        set.insert_new("items");
+        set.insert_new("me");
+        assert_eq!(
+            (set.position("items"), set.position("me")),
+            (Some(0), Some(1))
+        );
+        assert_eq!((set.position("item"), set.len()), (None, 2));
     }
 
     #[test]

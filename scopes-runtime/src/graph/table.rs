@@ -132,14 +132,14 @@ impl<H: Node, const N: usize, const S: usize, const B: usize, const M: usize>
     ScopeTable<H, N, S, B, M>
 {
     const TABLE: &'static Table<N> = Layout::<H, N>::TABLE;
-    const NAMES: &'static [&'static str; S] = &names(Self::TABLE);
-    const BYTES: &'static [u8; B] = &bytes(Self::TABLE);
-    const TEXT: &'static str = match core::str::from_utf8(Self::BYTES) {
+    const STORAGE: &'static Storage<S, B, M> = &storage(Self::TABLE);
+    const NAMES: &'static [&'static str; S] = &Self::STORAGE.names;
+    const TEXT: &'static str = match core::str::from_utf8(&Self::STORAGE.bytes) {
         Ok(text) => text,
         // Only whole `str`s and ASCII spaces were copied.
         Err(_) => "",
     };
-    const MASKS: &'static [u32; M] = &masks(Self::TABLE);
+    const MASKS: &'static [u32; M] = &Self::STORAGE.masks;
     const ROWS: &'static [SecurityScopes; N] =
         &security_scopes(Self::TABLE, Self::NAMES, Self::TEXT, Self::MASKS);
     const TREE: &'static Tree = &Tree {
@@ -407,92 +407,80 @@ const fn sizes<const N: usize>(table: &Table<N>) -> Sizes {
     sizes
 }
 
-/// The scope names of `table`: the tree's, the required ones, then each unshared row's.
-const fn names<const N: usize, const S: usize>(table: &Table<N>) -> [&'static str; S] {
-    let mut out = [""; S];
+/// A table's storage, laid out as [`sizes`] counts it.
+struct Storage<const S: usize, const B: usize, const M: usize> {
+    /// The tree's scopes, the required ones, then each unshared row's.
+    names: [&'static str; S],
+    /// The space-joined scopes of each unshared row with more than one.
+    bytes: [u8; B],
+    /// The alternatives of the tree's requirement, then of each unshared row.
+    masks: [u32; M],
+}
+
+/// The storage of `table`, in one walk of its rows.
+const fn storage<const N: usize, const S: usize, const B: usize, const M: usize>(
+    table: &Table<N>,
+) -> Storage<S, B, M> {
+    let mut out = Storage {
+        names: [""; S],
+        bytes: [0; B],
+        masks: [0; M],
+    };
     let tree = &table.sums.tree;
-    let mut at = 0;
-    while at < tree.len {
-        out[at] = tree.items[at];
-        at += 1;
+    let required = &table.sums.required;
+    let (mut name_at, mut byte_at, mut mask_at) = (0, 0, 0);
+    while name_at < tree.len {
+        out.names[name_at] = tree.items[name_at];
+        name_at += 1;
     }
     let mut i = 0;
     while i < table.sums.required_len {
-        out[at] = tree.items[table.sums.required_order[i] as usize];
-        at += 1;
+        out.names[name_at] = tree.items[table.sums.required_order[i] as usize];
+        name_at += 1;
         i += 1;
     }
-    let mut r = 0;
-    while r < N {
-        let row = &table.rows[r];
-        if !row.shared {
-            let mut i = 0;
-            while i < row.len {
-                out[at] = tree.items[row.order[i] as usize];
-                at += 1;
-                i += 1;
-            }
-        }
-        r += 1;
+    while mask_at < required.len {
+        out.masks[mask_at] = required.masks[mask_at];
+        mask_at += 1;
     }
-    assert!(at == S, "scopes: a scope table of the wrong size");
-    out
-}
-
-/// The space-joined scopes of each unshared row of `table` with more than one.
-const fn bytes<const N: usize, const B: usize>(table: &Table<N>) -> [u8; B] {
-    let mut out = [0; B];
-    let tree = &table.sums.tree;
-    let mut at = 0;
     let mut r = 0;
     while r < N {
         let row = &table.rows[r];
-        if !row.shared && row.len > 1 {
-            let mut i = 0;
-            while i < row.len {
+        r += 1;
+        if row.shared {
+            continue;
+        }
+        let mut i = 0;
+        while i < row.len {
+            let name = tree.items[row.order[i] as usize];
+            out.names[name_at] = name;
+            name_at += 1;
+            if row.len > 1 {
                 if i > 0 {
-                    out[at] = b' ';
-                    at += 1;
+                    out.bytes[byte_at] = b' ';
+                    byte_at += 1;
                 }
-                let name = tree.items[row.order[i] as usize].as_bytes();
+                let name = name.as_bytes();
                 let mut k = 0;
                 while k < name.len() {
-                    out[at] = name[k];
-                    at += 1;
+                    out.bytes[byte_at] = name[k];
+                    byte_at += 1;
                     k += 1;
                 }
-                i += 1;
             }
+            i += 1;
         }
-        r += 1;
-    }
-    assert!(at == B, "scopes: a scope table of the wrong size");
-    out
-}
-
-/// The alternatives of `table`'s requirement, then of each unshared row.
-const fn masks<const N: usize, const M: usize>(table: &Table<N>) -> [u32; M] {
-    let mut out = [0; M];
-    let required = &table.sums.required;
-    let mut at = 0;
-    while at < required.len {
-        out[at] = required.masks[at];
-        at += 1;
-    }
-    let mut r = 0;
-    while r < N {
-        let row = &table.rows[r];
-        if !row.shared {
-            let mut i = 0;
-            while i < row.alts.len {
-                out[at] = row.alts.masks[i];
-                at += 1;
-                i += 1;
-            }
+        let mut i = 0;
+        while i < row.alts.len {
+            out.masks[mask_at] = row.alts.masks[i];
+            mask_at += 1;
+            i += 1;
         }
-        r += 1;
     }
-    assert!(at == M, "scopes: a scope table of the wrong size");
+    assert!(
+        name_at == S && byte_at == B && mask_at == M,
+        "scopes: a scope table of the wrong size"
+    );
     out
 }
 
