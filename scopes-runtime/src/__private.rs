@@ -9,7 +9,8 @@ pub use crate::graph::{
     child_offset, scopes_eq, tree_len,
 };
 pub use crate::resolve::{
-    Checks, Dependency, ExtractParam, NotAnExtractor, Param, Resolution, Security, cached, store,
+    Checks, Children, Dependency, ExtractParam, NotAnExtractor, Opt, Param, Resolution, Rest,
+    Security, cached, resolve_handler, store,
 };
 
 use actix_web::Error;
@@ -64,16 +65,6 @@ pub type Dep<D> = D;
 /// The value of a dependency that gives `()` (a [`scopes!`](crate::scopes!) declaration).
 pub fn unit() -> crate::resolve::Resolved<()> {
     crate::resolve::Resolved::owned(())
-}
-
-/// `Option<Security<D>>`: the value, `None` where `D` refused the request (a client error:
-/// FastAPI's `auto_error=False`), or the error of a server failure.
-pub fn optional<T>(result: Result<T, Error>) -> Result<Option<T>, Error> {
-    match result {
-        Ok(value) => Ok(Some(value)),
-        Err(error) if error.as_response_error().status_code().is_client_error() => Ok(None),
-        Err(error) => Err(error),
-    }
 }
 
 /// Implemented by the wrapper fn `#[secured]` generates, and by nothing a route macro made.

@@ -268,43 +268,19 @@ pub(super) fn marker(func: &ItemFn) -> TokenStream {
 
 /// Statements resolving the node's decorator dependencies and parameters at
 /// `__scopes_path` (the path to the node `marker`), and the names of the parameters'
-/// values, in order. For a handler, each dependency's resolution records the scope checks
-/// made in it in `__scopes_checks` (the runtime's `Checks`).
+/// values, in order. The dependencies (decorators first) are resolved by one call to the
+/// runtime, generic over their list only (`Children`), so this code is compiled once per
+/// list; a handler's (`resolve_handler`) also records the scope checks made in them and
+/// refuses the request when they do not cover the handler's requirement.
 pub(super) fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>, Vec<syn::Ident>) {
-    let records = node.kind.is_handler();
     let p = private();
-    // The children, in `NodeInfo::children` order: decorators, then dependency parameters.
-    let mut child = 0usize;
-    let mut resolve = |dep: &syn::Path, optional: bool| {
-        let index = child;
-        child += 1;
-        // The first child's subtree starts right below its parent; the others' after their
-        // elder siblings' subtrees, whose sizes the compiler knows.
-        let offset = if index == 0 {
-            quote!(1)
-        } else {
-            quote!(const { #p::child_offset(<#marker as #p::Node>::INFO, #index) })
-        };
-        let path = quote!(#p::GraphPath::child(__scopes_path, #offset));
-        let future = quote_spanned! {dep.span()=>
-            <#dep as #p::Dependency>::resolve(#path, __scopes_cx)
-        };
-        let future = if records {
-            quote_spanned!(dep.span()=> #p::Checks::during(&__scopes_checks, ::core::pin::pin!(#future)))
-        } else {
-            future
-        };
-        if optional {
-            quote_spanned!(dep.span()=> #p::optional(#future.await)?)
-        } else {
-            quote_spanned!(dep.span()=> #future.await?)
-        }
-    };
-    let mut stmts = Vec::new();
-    for dep in &node.decorators {
-        let value = resolve(dep, false);
-        stmts.push(quote_spanned!(dep.span()=> let _ = #value;));
-    }
+    // The children, in `NodeInfo::children` order: decorators, then dependency parameters;
+    // each with the pattern its value is bound to.
+    let mut children: Vec<(TokenStream, TokenStream)> = node
+        .decorators
+        .iter()
+        .map(|dep| (quote_spanned!(dep.span()=> #dep), quote!(_)))
+        .collect();
     // Dependencies first, in order, then the other parameters: an anonymous caller is
     // refused before anything reads or validates its input (FastAPI's order too).
     let mut args = Vec::new();
@@ -312,14 +288,35 @@ pub(super) fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>
     for (i, param) in node.params.iter().enumerate() {
         let arg = format_ident!("__scopes_arg{}", i);
         args.push(arg.clone());
-        let optional = matches!(param.kind, ParamKind::OptionalDependency(_));
         match child_path(param) {
             Some(dep) => {
-                let value = resolve(&dep, optional);
-                stmts.push(quote_spanned!(dep.span()=> let #arg = #value;));
+                let ty = if matches!(param.kind, ParamKind::OptionalDependency(_)) {
+                    quote_spanned!(dep.span()=> #p::Opt<#dep>)
+                } else {
+                    quote_spanned!(dep.span()=> #dep)
+                };
+                children.push((ty, quote!(#arg)));
             }
             None => others.push((arg, param)),
         }
+    }
+    let mut stmts = Vec::new();
+    let (types, patterns) = children_tuple(&children);
+    if node.kind.is_handler() {
+        stmts.push(quote! {
+            let #patterns = #p::resolve_handler::<#types>(
+                <#marker as #p::Handler>::ROOT,
+                <#marker as #p::Handler>::REQUIREMENT,
+                <#marker as #p::Node>::INFO.path,
+                __scopes_cx,
+            )
+            .await?;
+        });
+    } else if !children.is_empty() {
+        stmts.push(quote! {
+            let #patterns =
+                <#types as #p::Children>::resolve(__scopes_path, 1, __scopes_cx).await?;
+        });
     }
     for (arg, param) in others {
         let ty = &param.ty;
@@ -343,6 +340,26 @@ pub(super) fn resolution(node: &Node, marker: &TokenStream) -> (Vec<TokenStream>
         stmts.push(quote_spanned!(span=> let #arg = #value;));
     }
     (stmts, args)
+}
+
+/// The runtime's `Children` tuple of `children` (types and patterns): flat up to twelve, the
+/// runtime's largest tuple, the twelfth a `Rest` of the others beyond.
+fn children_tuple(children: &[(TokenStream, TokenStream)]) -> (TokenStream, TokenStream) {
+    const FLAT: usize = 12;
+    let p = private();
+    let (head, rest) = if children.len() > FLAT {
+        children.split_at(FLAT - 1)
+    } else {
+        (children, &[][..])
+    };
+    let mut types: Vec<TokenStream> = head.iter().map(|(ty, _)| ty.clone()).collect();
+    let mut patterns: Vec<TokenStream> = head.iter().map(|(_, pat)| pat.clone()).collect();
+    if !rest.is_empty() {
+        let (ty, pat) = children_tuple(rest);
+        types.push(quote!(#p::Rest<#ty>));
+        patterns.push(pat);
+    }
+    (quote!((#(#types,)*)), quote!((#(#patterns,)*)))
 }
 
 /// The first row of the table of the handler `name`'s tree (its `Handler::ROOT`): the

@@ -116,14 +116,9 @@ pub(super) fn expand(node: &Node) -> TokenStream {
         ) -> ::core::result::Result<#responder, #p::actix_web::Error> {
             let __scopes_path = <#name as #p::Handler>::ROOT;
             let __scopes_cx = &mut __scopes_cx;
-            let __scopes_checks = #p::Checks::new(<#name as #p::Handler>::REQUIREMENT);
+            // Security dependencies were resolved and verified first (`resolve_handler`);
+            // these statements run the remaining extractors and the body.
             #(#stmts)*
-            // The body runs only once every required scope was checked.
-            #p::Checks::verify(
-                &__scopes_checks,
-                <#name as #p::Handler>::REQUIREMENT,
-                <#name as #p::Node>::INFO.path,
-            )?;
             #call
         }
 

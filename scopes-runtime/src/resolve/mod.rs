@@ -7,6 +7,7 @@
 
 mod cache;
 mod checks;
+mod children;
 mod extractor;
 mod resolution;
 mod value;
@@ -20,6 +21,8 @@ use actix_web::Error;
 use crate::graph::{GraphPath, Node};
 #[doc(hidden)]
 pub use checks::{Checks, During, UncheckedScopes};
+#[doc(hidden)]
+pub use children::{Child, Children, Opt, Rest, resolve_handler};
 pub use extractor::Extractor;
 #[doc(hidden)]
 pub use extractor::{ExtractParam, NotAnExtractor, Param};
