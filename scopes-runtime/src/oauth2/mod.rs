@@ -20,6 +20,7 @@
 
 mod bearer;
 mod form;
+mod jwks;
 mod password;
 mod rejection;
 mod scheme;
@@ -32,6 +33,9 @@ pub use form::{
     FormError, FormIssue, OAuth2PasswordRequestForm, OAuth2PasswordRequestFormStrict,
     PasswordFormConfig,
 };
+#[cfg(feature = "jwks")]
+pub use jwks::{Discovered, discover};
+pub use jwks::{JwksError, JwksLocation, JwksOptions, JwksSource};
 pub use password::{
     DEFAULT_MAX_WAIT, MAX_PASSWORD_LEN, PasswordError, PasswordHasher, Priority, max_concurrent,
     max_wait, max_waiters, set_max_concurrent, set_max_wait, set_max_waiters,
@@ -40,8 +44,9 @@ pub use rejection::{AuthError, AuthErrorKind, ErrorStyle, require_scopes};
 pub use scheme::{Grant, OAuth2PasswordBearer};
 pub use throttle::{LoginAttempt, LoginLimits, LoginRefused, LoginThrottle, RefusalReason};
 pub use token::{
-    Authorized, Claims, JwtAlgorithm, JwtKeys, KeyError, ScopeClaim, TokenConfig, TokenError,
-    TokenErrorKind, TokenResponse, VerifiedToken,
+    ASYMMETRIC_ALGORITHMS, Authorized, Claims, JwtAlgorithm, JwtKeys, KeyError, KeyRing, KeySet,
+    ScopeClaim, ScopeMapping, ScopeSource, SigningKey, TokenConfig, TokenError, TokenErrorKind,
+    TokenResponse, VerifiedToken,
 };
 
 /// The `T` in `req`'s app data, put there as `T` or as `web::Data<T>` (looked up in that

@@ -517,8 +517,8 @@ fn wrongly_signed(config: &TokenConfig, sub: &str, scopes: &[&str]) -> String {
 /// signature no key of the app made either way).
 fn resigned(config: &TokenConfig, token: &str) -> String {
     let signed = token.rsplit_once('.').map_or(token, |(signed, _)| signed);
-    let algorithm = match config.keys().algorithm() {
-        algorithm if algorithm.family() == AlgorithmFamily::Hmac => algorithm,
+    let algorithm = match config.signing_algorithm() {
+        Some(algorithm) if algorithm.family() == AlgorithmFamily::Hmac => algorithm,
         _ => JwtAlgorithm::HS256,
     };
     let signature = EncodingKey::from_secret(OTHER_SECRET)

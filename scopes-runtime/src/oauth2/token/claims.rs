@@ -30,6 +30,143 @@ pub enum ScopeClaim {
     Scp,
 }
 
+/// A claim granted scopes are read from, for a [`ScopeMapping`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ScopeSource {
+    /// `scope`: a space-delimited string (RFC 9068; Keycloak, Auth0).
+    Scope,
+    /// `scp`: a space-delimited string (Entra ID) or an array (Okta).
+    Scp,
+    /// `scopes`: an array (FastAPI's tutorial).
+    Scopes,
+    /// `roles`: an array (Entra ID app roles).
+    Roles,
+    /// `permissions`: an array (Auth0 with RBAC and "Add Permissions in the Access Token").
+    Permissions,
+    /// `realm_access.roles` (Keycloak realm roles).
+    RealmRoles,
+    /// `resource_access.<client>.roles` (Keycloak client roles of this client).
+    ClientRoles(String),
+}
+
+impl ScopeSource {
+    /// The claim's path in the token's payload.
+    fn path(&self) -> Vec<&str> {
+        match self {
+            Self::Scope => vec!["scope"],
+            Self::Scp => vec!["scp"],
+            Self::Scopes => vec!["scopes"],
+            Self::Roles => vec!["roles"],
+            Self::Permissions => vec!["permissions"],
+            Self::RealmRoles => vec!["realm_access", "roles"],
+            Self::ClientRoles(client) => vec!["resource_access", client, "roles"],
+        }
+    }
+
+    /// Whether the claim is made of scopes (whose every value must be a scope token, or the
+    /// token is refused) rather than roles (whose values that are not scope tokens are
+    /// ignored: they cannot match a declared scope).
+    fn is_scope_claim(&self) -> bool {
+        matches!(self, Self::Scope | Self::Scp | Self::Scopes)
+    }
+}
+
+/// Which claims grant scopes, each with an optional prefix: the granted scopes are the
+/// union, in order, without repeats. Configured with
+/// [`TokenConfig::scope_mapping`](super::TokenConfig::scope_mapping); without one the
+/// [`ScopeClaim`] decides.
+///
+/// Each claim may be a space-delimited string or an array of strings; an absent claim
+/// grants nothing.
+///
+/// ```
+/// use scopes_runtime::oauth2::{ScopeMapping, ScopeSource};
+///
+/// // Keycloak: the `scope` string, and realm roles as `role:<name>`.
+/// let keycloak = ScopeMapping::new()
+///     .with(ScopeSource::Scope)
+///     .with_prefixed(ScopeSource::RealmRoles, "role:");
+/// // Auth0 with RBAC: `scope` and `permissions`.
+/// let auth0 = ScopeMapping::new().with(ScopeSource::Scope).with(ScopeSource::Permissions);
+/// // Entra ID: delegated `scp`, application `roles`.
+/// let entra = ScopeMapping::new().with(ScopeSource::Scp).with(ScopeSource::Roles);
+/// # drop((keycloak, auth0, entra));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScopeMapping {
+    sources: Vec<(ScopeSource, String)>,
+}
+
+impl ScopeMapping {
+    /// No claim yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `scope`, `scp` and `scopes`, unprefixed: every standard scope claim.
+    pub fn standard() -> Self {
+        Self::new()
+            .with(ScopeSource::Scope)
+            .with(ScopeSource::Scp)
+            .with(ScopeSource::Scopes)
+    }
+
+    /// Scopes from `source`, as they are.
+    #[must_use]
+    pub fn with(self, source: ScopeSource) -> Self {
+        self.with_prefixed(source, "")
+    }
+
+    /// Scopes from `source`, each as `prefix` followed by the value.
+    #[must_use]
+    pub fn with_prefixed(mut self, source: ScopeSource, prefix: impl Into<String>) -> Self {
+        self.sources.push((source, prefix.into()));
+        self
+    }
+
+    /// The granted scopes `map` holds; the top-level scope claims read are removed from it.
+    fn read(&self, map: &mut Map<String, Value>) -> Result<Vec<String>, TokenError> {
+        let mut scopes: Vec<String> = Vec::new();
+        for (source, prefix) in &self.sources {
+            let path = source.path();
+            let invalid = || TokenError::new(TokenErrorKind::InvalidClaim(path.join(".")));
+            let mut value = map.get(path[0]);
+            for key in &path[1..] {
+                value = value.and_then(|v| v.get(key));
+            }
+            let values: Vec<&str> = match value {
+                None | Some(Value::Null) => continue,
+                Some(Value::String(s)) => s.split(' ').filter(|s| !s.is_empty()).collect(),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(Value::as_str)
+                    .collect::<Option<_>>()
+                    .ok_or_else(invalid)?,
+                Some(_) => return Err(invalid()),
+            };
+            for value in values {
+                let scope = format!("{prefix}{value}");
+                if check_scope_token(&scope).is_err() {
+                    if source.is_scope_claim() {
+                        return Err(invalid());
+                    }
+                    continue;
+                }
+                if !scopes.contains(&scope) {
+                    scopes.push(scope);
+                }
+            }
+        }
+        for (source, _) in &self.sources {
+            if source.is_scope_claim() {
+                map.remove(source.path()[0]);
+            }
+        }
+        Ok(scopes)
+    }
+}
+
 /// The claims of an access token.
 ///
 /// ```
@@ -135,6 +272,7 @@ impl Claims {
     pub(super) fn from_json(
         mut map: Map<String, Value>,
         scope_claim: ScopeClaim,
+        mapping: Option<&ScopeMapping>,
     ) -> Result<Self, TokenError> {
         let invalid = |claim: &str| TokenError::new(TokenErrorKind::InvalidClaim(claim.into()));
         let sub = match map.remove("sub") {
@@ -167,7 +305,10 @@ impl Claims {
             Some(Value::Array(items)) => string_array(items).ok_or_else(|| invalid("aud"))?,
             Some(_) => return Err(invalid("aud")),
         };
-        let scopes = read_scopes(&mut map, scope_claim)?;
+        let scopes = match mapping {
+            Some(mapping) => mapping.read(&mut map)?,
+            None => read_scopes(&mut map, scope_claim)?,
+        };
         Ok(Self {
             sub,
             scopes,

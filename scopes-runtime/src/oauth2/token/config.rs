@@ -6,7 +6,10 @@ use actix_web::HttpRequest;
 use jsonwebtoken::{Header, Validation};
 use serde_json::{Map, Value};
 
-use super::{Claims, JwtKeys, ScopeClaim, TokenError, TokenErrorKind};
+use super::key_ring::KeyRing;
+use super::key_set::{KeySet, Miss};
+use super::{Claims, JwtKeys, ScopeClaim, ScopeMapping, TokenError, TokenErrorKind};
+use crate::oauth2::jwks::{Due, JwksSource};
 
 /// How tokens are issued and verified: [`JwtKeys`] and validation settings.
 ///
@@ -46,12 +49,24 @@ use super::{Claims, JwtKeys, ScopeClaim, TokenError, TokenErrorKind};
 /// ```
 #[derive(Debug, Clone)]
 pub struct TokenConfig {
-    keys: JwtKeys,
+    keys: Keys,
     leeway: u64,
     issuer: Option<String>,
     audience: Vec<String>,
     scope_claim: ScopeClaim,
+    mapping: Option<ScopeMapping>,
     max_len: usize,
+}
+
+/// Where a [`TokenConfig`]'s keys come from.
+#[derive(Debug, Clone)]
+enum Keys {
+    /// One key (pair), one algorithm.
+    Fixed(JwtKeys),
+    /// The app's own rotating keys, chosen by `kid`.
+    Ring(KeyRing),
+    /// An identity provider's published keys, chosen by `kid`.
+    Jwks(JwksSource),
 }
 
 impl TokenConfig {
@@ -69,12 +84,41 @@ impl TokenConfig {
     /// # Ok::<(), scopes_runtime::oauth2::KeyError>(())
     /// ```
     pub fn new(keys: JwtKeys) -> Self {
+        Self::with_keys(Keys::Fixed(keys))
+    }
+
+    /// Verifies tokens with an identity provider's published keys (chosen by the token's
+    /// `kid`, each pinned to its algorithm); cannot issue. Set the provider's
+    /// [`issuer`](Self::issuer) and this API's [`audience`](Self::audience) too.
+    ///
+    /// ```
+    /// use scopes_runtime::oauth2::JwksSource;
+    /// use scopes_runtime::TokenConfig;
+    ///
+    /// let config = TokenConfig::jwks(JwksSource::url("http://127.0.0.1:9000/jwks"))
+    ///     .issuer("http://127.0.0.1:9000")
+    ///     .audience(["api"]);
+    /// assert!(config.issue("alice", ["me"], std::time::Duration::from_secs(60)).is_err());
+    /// ```
+    pub fn jwks(source: JwksSource) -> Self {
+        Self::with_keys(Keys::Jwks(source))
+    }
+
+    /// Issues tokens with `ring`'s signing key (its `kid` in the header) and verifies with
+    /// every key of the ring: the app as its own issuer, with rotation. Publish
+    /// [`KeyRing::jwks`] for other services.
+    pub fn key_ring(ring: KeyRing) -> Self {
+        Self::with_keys(Keys::Ring(ring))
+    }
+
+    fn with_keys(keys: Keys) -> Self {
         Self {
             keys,
             leeway: Self::DEFAULT_LEEWAY.as_secs(),
             issuer: None,
             audience: Vec::new(),
             scope_claim: ScopeClaim::Auto,
+            mapping: None,
             max_len: Self::DEFAULT_MAX_LEN,
         }
     }
@@ -108,6 +152,22 @@ impl TokenConfig {
         self
     }
 
+    /// Reads the granted scopes from the claims `mapping` names (the union), instead of the
+    /// one [`ScopeClaim`] (which still says how tokens are issued).
+    ///
+    /// ```
+    /// # use scopes_runtime::oauth2::{ScopeMapping, ScopeSource};
+    /// # use scopes_runtime::{JwtKeys, TokenConfig};
+    /// let config = TokenConfig::new(JwtKeys::hs256([0u8; 32])?)
+    ///     .scope_mapping(ScopeMapping::standard().with_prefixed(ScopeSource::Roles, "role:"));
+    /// # Ok::<(), scopes_runtime::oauth2::KeyError>(())
+    /// ```
+    #[must_use]
+    pub fn scope_mapping(mut self, mapping: ScopeMapping) -> Self {
+        self.mapping = Some(mapping);
+        self
+    }
+
     /// Refuses tokens longer than `max_len` bytes, before decoding them.
     #[must_use]
     pub fn max_token_len(mut self, max_len: usize) -> Self {
@@ -115,9 +175,29 @@ impl TokenConfig {
         self
     }
 
-    /// The keys.
-    pub fn keys(&self) -> &JwtKeys {
-        &self.keys
+    /// The fixed keys, unless the keys come from a [`KeyRing`] or a [`JwksSource`].
+    pub fn keys(&self) -> Option<&JwtKeys> {
+        match &self.keys {
+            Keys::Fixed(keys) => Some(keys),
+            Keys::Ring(_) | Keys::Jwks(_) => None,
+        }
+    }
+
+    /// The algorithm new tokens are signed with, if this configuration can sign.
+    pub fn signing_algorithm(&self) -> Option<jsonwebtoken::Algorithm> {
+        match &self.keys {
+            Keys::Fixed(keys) => keys.encoding.as_ref().map(|_| keys.algorithm),
+            Keys::Ring(ring) => Some(ring.current().sign_with().1),
+            Keys::Jwks(_) => None,
+        }
+    }
+
+    /// The provider's key source, when the keys come from one.
+    pub fn jwks_source(&self) -> Option<&JwksSource> {
+        match &self.keys {
+            Keys::Jwks(source) => Some(source),
+            Keys::Fixed(_) | Keys::Ring(_) => None,
+        }
     }
 
     /// The token config in `req`'s app data, as `web::Data<TokenConfig>` (looked up first:
@@ -165,18 +245,29 @@ impl TokenConfig {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn issue_claims(&self, claims: &Claims) -> Result<String, TokenError> {
-        let Some(key) = &self.keys.encoding else {
-            return Err(TokenError::new(TokenErrorKind::CannotSign));
+        let cannot_sign = || TokenError::new(TokenErrorKind::CannotSign);
+        let sign = |header: Header, key| {
+            jsonwebtoken::encode(&header, &claims.to_json(self.scope_claim), key).map_err(|e| {
+                TokenError {
+                    kind: TokenErrorKind::CannotSign,
+                    source: Some(e),
+                }
+            })
         };
-        jsonwebtoken::encode(
-            &Header::new(self.keys.algorithm),
-            &claims.to_json(self.scope_claim),
-            key,
-        )
-        .map_err(|e| TokenError {
-            kind: TokenErrorKind::CannotSign,
-            source: Some(e),
-        })
+        match &self.keys {
+            Keys::Fixed(keys) => {
+                let key = keys.encoding.as_ref().ok_or_else(cannot_sign)?;
+                sign(Header::new(keys.algorithm), key)
+            }
+            Keys::Ring(ring) => {
+                let ring = ring.current();
+                let (kid, algorithm, key) = ring.sign_with();
+                let mut header = Header::new(algorithm);
+                header.kid = Some(kid.to_owned());
+                sign(header, key)
+            }
+            Keys::Jwks(_) => Err(cannot_sign()),
+        }
     }
 
     /// Verifies `token` and reads its claims.
@@ -193,7 +284,63 @@ impl TokenConfig {
         if token.len() > self.max_len {
             return Err(TokenError::new(TokenErrorKind::TooLarge));
         }
-        let mut validation = Validation::new(self.keys.algorithm);
+        match &self.keys {
+            Keys::Fixed(keys) => self.decode(token, keys.algorithm, &keys.decoding),
+            Keys::Ring(ring) => self.verify_in(token, &ring.current().verifying),
+            Keys::Jwks(source) => self.verify_in(token, &source.keys()),
+        }
+    }
+
+    /// Verifies `token` like [`verify`](Self::verify), first refreshing a
+    /// [`JwksSource`]'s keys when they were never fetched, have expired, or lack the
+    /// token's `kid` (single-flight, at most once per cooldown). What `Security<VerifiedToken>`
+    /// and the `VerifiedToken` extractor do.
+    pub async fn verify_fresh(&self, token: &str) -> Result<Claims, TokenError> {
+        let Keys::Jwks(source) = &self.keys else {
+            return self.verify(token);
+        };
+        let seen = source.generation();
+        match source.due() {
+            Due::Missing => {
+                source.refresh_for(seen).await;
+            }
+            Due::Expired => source.refresh_if_idle().await,
+            Due::Fresh => {}
+        }
+        let seen = source.generation();
+        match self.verify(token) {
+            Err(e) if e.kind == TokenErrorKind::UnknownKey && source.refresh_for(seen).await => {
+                self.verify(token)
+            }
+            outcome => outcome,
+        }
+    }
+
+    /// Whether [`verify_fresh`](Self::verify_fresh) may have to wait for a fetch.
+    pub(crate) fn fetches_keys(&self) -> bool {
+        matches!(self.keys, Keys::Jwks(_))
+    }
+
+    /// Verifies `token` with the key of `keys` its header chooses.
+    fn verify_in(&self, token: &str, keys: &KeySet) -> Result<Claims, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(TokenError::from_jwt)?;
+        let key = keys.find(&header).map_err(|miss| {
+            TokenError::new(match miss {
+                Miss::UnknownKid => TokenErrorKind::UnknownKey,
+                Miss::Unusable => TokenErrorKind::AlgorithmMismatch,
+            })
+        })?;
+        self.decode(token, header.alg, key)
+    }
+
+    /// Verifies `token`'s signature with `key` under `algorithm`, its times and claims.
+    fn decode(
+        &self,
+        token: &str,
+        algorithm: jsonwebtoken::Algorithm,
+        key: &jsonwebtoken::DecodingKey,
+    ) -> Result<Claims, TokenError> {
+        let mut validation = Validation::new(algorithm);
         validation.leeway = self.leeway;
         validation.validate_exp = true;
         validation.validate_nbf = true;
@@ -208,9 +355,8 @@ impl TokenConfig {
             required.push("aud");
         }
         validation.set_required_spec_claims(&required);
-        let data =
-            jsonwebtoken::decode::<Map<String, Value>>(token, &self.keys.decoding, &validation)
-                .map_err(TokenError::from_jwt)?;
-        Claims::from_json(data.claims, self.scope_claim)
+        let data = jsonwebtoken::decode::<Map<String, Value>>(token, key, &validation)
+            .map_err(TokenError::from_jwt)?;
+        Claims::from_json(data.claims, self.scope_claim, self.mapping.as_ref())
     }
 }

@@ -36,6 +36,9 @@ pub enum TokenErrorKind {
     Malformed,
     /// The header's `alg` is not the configured algorithm.
     AlgorithmMismatch,
+    /// The header's `kid` names no key of the configured key set (after a refresh, for a
+    /// [`JwksSource`](crate::oauth2::JwksSource)).
+    UnknownKey,
     /// The signature does not verify with the configured key.
     InvalidSignature,
     /// `exp` has passed (beyond the leeway).
@@ -93,6 +96,7 @@ impl fmt::Display for TokenError {
             TokenErrorKind::TooLarge => f.write_str("token too large"),
             TokenErrorKind::Malformed => f.write_str("malformed token"),
             TokenErrorKind::AlgorithmMismatch => f.write_str("token algorithm mismatch"),
+            TokenErrorKind::UnknownKey => f.write_str("token signed with an unknown key"),
             TokenErrorKind::InvalidSignature => f.write_str("invalid token signature"),
             TokenErrorKind::Expired => f.write_str("token expired"),
             TokenErrorKind::NotYetValid => f.write_str("token not yet valid"),

@@ -173,6 +173,10 @@ pub enum KeyError {
         /// Why it could not be read.
         source: std::io::Error,
     },
+    /// A [`KeyRing`](super::KeyRing) was given no key.
+    NoKeys,
+    /// Two keys of a [`KeyRing`](super::KeyRing) share this `kid`.
+    DuplicateKid(String),
 }
 
 impl fmt::Display for KeyError {
@@ -190,6 +194,8 @@ impl fmt::Display for KeyError {
             Self::File { path, .. } => {
                 write!(f, "cannot read the JWT secret from {}", path.display())
             }
+            Self::NoKeys => f.write_str("a key ring needs at least one key"),
+            Self::DuplicateKid(kid) => write!(f, "two keys have the kid `{kid}`"),
         }
     }
 }
@@ -200,7 +206,10 @@ impl std::error::Error for KeyError {
             Self::Invalid(e) => Some(e),
             Self::Env { source, .. } => Some(source),
             Self::File { source, .. } => Some(source),
-            Self::SecretTooShort { .. } | Self::UnsupportedAlgorithm(_) => None,
+            Self::SecretTooShort { .. }
+            | Self::UnsupportedAlgorithm(_)
+            | Self::NoKeys
+            | Self::DuplicateKid(_) => None,
         }
     }
 }

@@ -96,36 +96,76 @@ impl VerifiedToken {
     }
 
     /// Reads and verifies `req`'s bearer token, unless an earlier reader in this request did;
-    /// keeps the outcome in the request's extensions as `share` says.
+    /// keeps the outcome in the request's extensions as `share` says. Keys are the ones
+    /// at hand: a [`JwksSource`](crate::oauth2::JwksSource) is not refreshed here (see
+    /// [`verify_request_fresh`](Self::verify_request_fresh)).
     fn verify_request(req: &HttpRequest, share: Share) -> Result<Self, AuthError> {
-        let style = ErrorStyle::of(req);
-        let cached = req.extensions().get::<Verified>().cloned();
-        let outcome = match cached {
-            Some(Verified(outcome)) => outcome.map(Held::Shared),
-            None => {
-                let bearer = bearer_str(req).inspect_err(|error| {
-                    tracing::info!(reason = ?error.kind(), "authentication failed");
-                })?;
-                let Some(config) = TokenConfig::of(req) else {
-                    tracing::error!(
-                        "VerifiedToken: no TokenConfig in app data; add `web::Data<TokenConfig>`"
-                    );
-                    return Err(AuthError::internal());
-                };
-                let outcome = config.verify(bearer);
-                if let Err(e) = &outcome {
-                    tracing::info!(reason = ?e.kind(), "authentication failed");
-                    tracing::debug!(error = %e, "bearer token refused");
-                }
-                match share {
-                    Share::Always => {
-                        let outcome = outcome.map(Arc::new);
-                        req.extensions_mut().insert(Verified(outcome.clone()));
-                        outcome.map(Held::Shared)
-                    }
-                    Share::Never => outcome.map(Held::Owned),
-                }
+        match Self::begin(req)? {
+            Begun::Done(token) => Ok(token),
+            Begun::Verify(style) => {
+                let outcome = config_of(req)?.verify(bearer_str(req)?);
+                Self::settle(req, share, style, outcome)
             }
+        }
+    }
+
+    /// [`verify_request`](Self::verify_request), refreshing a JWK Set source first when it
+    /// needs it ([`TokenConfig::verify_fresh`]).
+    async fn verify_request_fresh(req: HttpRequest, share: Share) -> Result<Self, AuthError> {
+        match Self::begin(&req)? {
+            Begun::Done(token) => Ok(token),
+            Begun::Verify(style) => {
+                // Held past the request's borrow: one `Rc` clone of the app data (a clone
+                // of the configuration when it was registered without `web::Data`).
+                let config = match req.app_data::<actix_web::web::Data<TokenConfig>>() {
+                    Some(data) => Config::Shared(data.clone()),
+                    None => Config::Owned(config_of(&req)?.clone()),
+                };
+                let outcome = config.verify_fresh(bearer_str(&req)?).await;
+                Self::settle(&req, share, style, outcome)
+            }
+        }
+    }
+
+    /// What is decided before the token is verified: an earlier reader's outcome, a
+    /// missing or malformed `Authorization` header, a missing configuration.
+    fn begin(req: &HttpRequest) -> Result<Begun, AuthError> {
+        let style = ErrorStyle::of(req);
+        if let Some(Verified(outcome)) = req.extensions().get::<Verified>().cloned() {
+            return match outcome {
+                Ok(claims) => Ok(Begun::Done(Self {
+                    claims: Held::Shared(claims),
+                    style,
+                })),
+                Err(e) => Err(AuthError::from(e).with_style(style)),
+            };
+        }
+        bearer_str(req).inspect_err(|error| {
+            tracing::info!(reason = ?error.kind(), "authentication failed");
+        })?;
+        config_of(req)?;
+        Ok(Begun::Verify(style))
+    }
+
+    /// The outcome of a verification: logged when it failed, kept for later readers as
+    /// `share` says.
+    fn settle(
+        req: &HttpRequest,
+        share: Share,
+        style: ErrorStyle,
+        outcome: Result<Claims, TokenError>,
+    ) -> Result<Self, AuthError> {
+        if let Err(e) = &outcome {
+            tracing::info!(reason = ?e.kind(), "authentication failed");
+            tracing::debug!(error = %e, "bearer token refused");
+        }
+        let outcome = match share {
+            Share::Always => {
+                let outcome = outcome.map(Arc::new);
+                req.extensions_mut().insert(Verified(outcome.clone()));
+                outcome.map(Held::Shared)
+            }
+            Share::Never => outcome.map(Held::Owned),
         };
         match outcome {
             Ok(claims) => Ok(Self { claims, style }),
@@ -177,10 +217,80 @@ impl VerifiedToken {
 
 impl FromRequest for VerifiedToken {
     type Error = AuthError;
-    type Future = core::future::Ready<Result<Self, AuthError>>;
+    type Future = VerifyFuture;
 
+    /// Ready at once, unless a [`JwksSource`](crate::oauth2::JwksSource) must be refreshed.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        core::future::ready(Self::verify_request(req, Share::Always))
+        if TokenConfig::of(req).is_some_and(TokenConfig::fetches_keys) {
+            VerifyFuture::Fetching(Box::pin(Self::verify_request_fresh(
+                req.clone(),
+                Share::Always,
+            )))
+        } else {
+            VerifyFuture::Ready(Some(Self::verify_request(req, Share::Always)))
+        }
+    }
+}
+
+/// The [`VerifiedToken`] extractor's future: ready, or waiting for a key set's refresh.
+#[doc(hidden)]
+// The ready variant is the common one, as large as the `Ready` future it replaces: boxing
+// it would allocate on every request.
+#[allow(clippy::large_enum_variant)]
+pub enum VerifyFuture {
+    /// Verified with the keys at hand.
+    Ready(Option<Result<VerifiedToken, AuthError>>),
+    /// Verifying with a key source that may fetch.
+    Fetching(core::pin::Pin<Box<dyn Future<Output = Result<VerifiedToken, AuthError>>>>),
+}
+
+impl Future for VerifyFuture {
+    type Output = Result<VerifiedToken, AuthError>;
+
+    fn poll(
+        self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<Self::Output> {
+        match self.get_mut() {
+            Self::Ready(outcome) => match outcome.take() {
+                Some(outcome) => core::task::Poll::Ready(outcome),
+                None => core::task::Poll::Ready(Err(AuthError::internal())),
+            },
+            Self::Fetching(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+/// What [`VerifiedToken::begin`] found.
+// Short-lived, on the stack: boxing the token would allocate.
+#[allow(clippy::large_enum_variant)]
+enum Begun {
+    Done(VerifiedToken),
+    Verify(ErrorStyle),
+}
+
+/// The app's [`TokenConfig`], or a 500 logged as the server bug it is.
+fn config_of(req: &HttpRequest) -> Result<&TokenConfig, AuthError> {
+    TokenConfig::of(req).ok_or_else(|| {
+        tracing::error!("VerifiedToken: no TokenConfig in app data; add `web::Data<TokenConfig>`");
+        AuthError::internal()
+    })
+}
+
+/// The app's token configuration, held past the borrow of the request.
+enum Config {
+    Shared(actix_web::web::Data<TokenConfig>),
+    Owned(TokenConfig),
+}
+
+impl core::ops::Deref for Config {
+    type Target = TokenConfig;
+
+    fn deref(&self) -> &TokenConfig {
+        match self {
+            Self::Shared(data) => data,
+            Self::Owned(config) => config,
+        }
     }
 }
 
@@ -205,24 +315,30 @@ impl Dependency for VerifiedToken {
     /// unions) or some node takes an extractor that may read the request's extensions
     /// ([`NodeInfo::reads_extensions`], e.g. an `HttpRequest`): they are then kept there too,
     /// for the extractor and [`VerifiedToken::authenticate`].
-    fn resolve(
+    async fn resolve(
         path: GraphPath,
         cx: &mut Resolution,
-    ) -> impl Future<Output = Result<Security<Self>, actix_web::Error>> {
-        let resolved = match resolve::cached::<Self>(TypeId::of::<Self>(), path, cx) {
-            Some(hit) => Ok(hit),
-            None => {
-                let share = if path.caches() || path.reads_extensions() {
-                    Share::Always
-                } else {
-                    Share::Never
-                };
-                match Self::verify_request(cx.request(), share) {
-                    Ok(token) => Ok(resolve::store(TypeId::of::<Self>(), path, cx, token)),
-                    Err(e) => Err(e.with_scopes(path.scopes()).into()),
-                }
+    ) -> Result<Security<Self>, actix_web::Error> {
+        {
+            if let Some(hit) = resolve::cached::<Self>(TypeId::of::<Self>(), path, cx) {
+                return Ok(hit);
             }
-        };
-        core::future::ready(resolved)
+            let share = if path.caches() || path.reads_extensions() {
+                Share::Always
+            } else {
+                Share::Never
+            };
+            let req = cx.request();
+            let verified = if TokenConfig::of(req).is_some_and(TokenConfig::fetches_keys) {
+                // Boxed: the fetch's future stays out of every handler's future.
+                Box::pin(Self::verify_request_fresh(req.clone(), share)).await
+            } else {
+                Self::verify_request(req, share)
+            };
+            match verified {
+                Ok(token) => Ok(resolve::store(TypeId::of::<Self>(), path, cx, token)),
+                Err(e) => Err(e.with_scopes(path.scopes()).into()),
+            }
+        }
     }
 }
