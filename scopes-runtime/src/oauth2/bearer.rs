@@ -8,7 +8,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest};
 
-use super::rejection::{AuthError, ErrorStyle};
+use super::rejection::AuthError;
 
 /// The raw token of an `Authorization: Bearer <token>` header (RFC 6750 section 2.1).
 ///
@@ -18,7 +18,7 @@ use super::rejection::{AuthError, ErrorStyle};
 ///   spaces around it are allowed), or several `Authorization` headers:
 ///   [`AuthError::malformed_credentials`].
 ///
-/// The error answers in the [`ErrorStyle`] of the app's
+/// The error answers in the [`ErrorStyle`](super::ErrorStyle) of the app's
 /// [`OAuth2PasswordBearer`](super::OAuth2PasswordBearer).
 ///
 /// For FastAPI's `auto_error=False`, take `Option<BearerToken>`: actix-web turns any failure
@@ -69,7 +69,7 @@ impl BearerToken {
 }
 
 /// The bearer token of `req`, borrowed from its header; errors as
-/// [`BearerToken::from_headers`] answers them, in the app's [`ErrorStyle`] (looked up only
+/// [`BearerToken::from_headers`] answers them, in the app's [`ErrorStyle`](super::ErrorStyle) (looked up only
 /// then).
 pub(crate) fn bearer_str(req: &HttpRequest) -> Result<&str, AuthError> {
     let mut values = req.headers().get_all(header::AUTHORIZATION);
@@ -78,7 +78,7 @@ pub(crate) fn bearer_str(req: &HttpRequest) -> Result<&str, AuthError> {
         (None, _) => Err(AuthError::not_authenticated()),
         (Some(_), Some(_)) => Err(AuthError::malformed_credentials()),
     };
-    token.map_err(|e| e.with_style(ErrorStyle::of(req)))
+    token.map_err(|e| e.with_style_of(req))
 }
 
 impl fmt::Debug for BearerToken {

@@ -125,6 +125,7 @@ pub struct AuthError {
     reason: Reason,
     style: ErrorStyle,
     scope: Cow<'static, str>,
+    resource_metadata: Option<&'static str>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -183,6 +184,7 @@ impl AuthError {
             reason,
             style: ErrorStyle::Tutorial,
             scope: Cow::Borrowed(""),
+            resource_metadata: None,
             source: None,
         }
     }
@@ -307,6 +309,28 @@ impl AuthError {
     #[must_use]
     pub fn with_style(mut self, style: ErrorStyle) -> Self {
         self.style = style;
+        self
+    }
+
+    /// Points the `WWW-Authenticate` challenge of a 401 or 403 at the resource's RFC 9728
+    /// metadata (`resource_metadata="…"`), as MCP clients expect; usually set from the app's
+    /// [`OAuth2PasswordBearer::with_resource_metadata`](super::OAuth2PasswordBearer::with_resource_metadata)
+    /// with [`AuthError::with_style_of`].
+    ///
+    /// ```
+    /// # use scopes_runtime::{AuthError, ErrorStyle};
+    /// # use actix_web::ResponseError;
+    /// let err = AuthError::not_authenticated()
+    ///     .with_resource_metadata(Some("https://api.example.com/.well-known/oauth-protected-resource"));
+    /// let res = err.error_response();
+    /// assert_eq!(
+    ///     res.headers()["www-authenticate"],
+    ///     r#"Bearer resource_metadata="https://api.example.com/.well-known/oauth-protected-resource""#
+    /// );
+    /// ```
+    #[must_use]
+    pub fn with_resource_metadata(mut self, url: Option<&'static str>) -> Self {
+        self.resource_metadata = url;
         self
     }
 
@@ -529,6 +553,11 @@ impl AuthError {
                 push_param(&mut value, "error", code);
                 push_param(&mut value, "scope", &self.scope);
             }
+        }
+        if let Some(url) = self.resource_metadata
+            && matches!(spec.status.as_u16(), 401 | 403)
+        {
+            push_param(&mut value, "resource_metadata", url);
         }
         Some(value)
     }

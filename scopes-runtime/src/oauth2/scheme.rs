@@ -44,6 +44,7 @@ pub struct OAuth2PasswordBearer {
     token_url: &'static str,
     scopes: &'static [(&'static str, &'static str)],
     error_style: ErrorStyle,
+    resource_metadata: Option<&'static str>,
 }
 
 impl OAuth2PasswordBearer {
@@ -82,7 +83,22 @@ impl OAuth2PasswordBearer {
             token_url,
             scopes,
             error_style: ErrorStyle::Tutorial,
+            resource_metadata: None,
         }
+    }
+
+    /// The same scheme, its 401 and 403 challenges naming the resource's RFC 9728 metadata
+    /// URL (`resource_metadata="…"`, see
+    /// [`ProtectedResource::metadata_url`](super::ProtectedResource::metadata_url)).
+    #[must_use]
+    pub const fn with_resource_metadata(mut self, url: &'static str) -> Self {
+        self.resource_metadata = Some(url);
+        self
+    }
+
+    /// The RFC 9728 metadata URL the challenges name, if any.
+    pub const fn resource_metadata(&self) -> Option<&'static str> {
+        self.resource_metadata
     }
 
     /// The same scheme, answering authentication errors in `style`.
@@ -279,9 +295,33 @@ impl ErrorStyle {
 }
 
 impl AuthError {
-    /// Answers in the style configured for `req`'s app ([`ErrorStyle::of`]).
+    /// Answers as `req`'s app's scheme says: in its style ([`ErrorStyle::of`]), naming
+    /// its resource metadata URL, if any.
     #[must_use]
     pub fn with_style_of(self, req: &HttpRequest) -> Self {
-        self.with_style(ErrorStyle::of(req))
+        self.presented(Presentation::of(req))
+    }
+
+    /// Answers as `presentation` says.
+    pub(crate) fn presented(self, presentation: Presentation) -> Self {
+        self.with_style(presentation.style)
+            .with_resource_metadata(presentation.resource_metadata)
+    }
+}
+
+/// How the app's [`AuthError`]s look: its scheme's style and resource metadata URL.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Presentation {
+    pub(crate) style: ErrorStyle,
+    pub(crate) resource_metadata: Option<&'static str>,
+}
+
+impl Presentation {
+    /// The presentation of `req`'s app: its [`OAuth2PasswordBearer`]'s, or the default.
+    pub(crate) fn of(req: &HttpRequest) -> Self {
+        OAuth2PasswordBearer::of(req).map_or_else(Self::default, |scheme| Self {
+            style: scheme.error_style,
+            resource_metadata: scheme.resource_metadata,
+        })
     }
 }

@@ -11,13 +11,14 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
 use super::{Claims, TokenConfig, TokenError};
 use crate::graph::{GraphPath, Node, NodeInfo, SecurityScopes};
-use crate::oauth2::{AuthError, ErrorStyle, bearer_str, require_scopes};
+use crate::oauth2::scheme::Presentation;
+use crate::oauth2::{AuthError, bearer_str, require_scopes};
 use crate::resolve::{self, Dependency, Resolution, Security};
 
 /// The verified claims of this request's bearer token.
 ///
 /// The token is verified with the [`TokenConfig`] in app data at most once per request,
-/// however many dependencies ask. Errors answer in the [`ErrorStyle`] of the app's
+/// however many dependencies ask. Errors answer in the [`ErrorStyle`](crate::ErrorStyle) of the app's
 /// [`OAuth2PasswordBearer`](crate::OAuth2PasswordBearer); each refusal is logged once at
 /// `info` (its reason, never the token). It is read in one of three ways:
 ///
@@ -61,7 +62,7 @@ use crate::resolve::{self, Dependency, Resolution, Security};
 #[derive(Debug, Clone)]
 pub struct VerifiedToken {
     claims: Held,
-    style: ErrorStyle,
+    style: Presentation,
 }
 
 /// The claims: this reader's own (kept inline: boxing them would cost the allocation that not
@@ -130,14 +131,14 @@ impl VerifiedToken {
     /// What is decided before the token is verified: an earlier reader's outcome, a
     /// missing or malformed `Authorization` header, a missing configuration.
     fn begin(req: &HttpRequest) -> Result<Begun, AuthError> {
-        let style = ErrorStyle::of(req);
+        let style = Presentation::of(req);
         if let Some(Verified(outcome)) = req.extensions().get::<Verified>().cloned() {
             return match outcome {
                 Ok(claims) => Ok(Begun::Done(Self {
                     claims: Held::Shared(claims),
                     style,
                 })),
-                Err(e) => Err(AuthError::from(e).with_style(style)),
+                Err(e) => Err(AuthError::from(e).presented(style)),
             };
         }
         bearer_str(req).inspect_err(|error| {
@@ -152,7 +153,7 @@ impl VerifiedToken {
     fn settle(
         req: &HttpRequest,
         share: Share,
-        style: ErrorStyle,
+        style: Presentation,
         outcome: Result<Claims, TokenError>,
     ) -> Result<Self, AuthError> {
         if let Err(e) = &outcome {
@@ -169,7 +170,7 @@ impl VerifiedToken {
         };
         match outcome {
             Ok(claims) => Ok(Self { claims, style }),
-            Err(e) => Err(AuthError::from(e).with_style(style)),
+            Err(e) => Err(AuthError::from(e).presented(style)),
         }
     }
 
@@ -201,7 +202,7 @@ impl VerifiedToken {
                 missing = ?error.missing_scopes(),
                 "authorization failed"
             );
-            error.with_style(self.style)
+            error.presented(self.style)
         })
     }
 
@@ -210,7 +211,7 @@ impl VerifiedToken {
     pub fn credentials_error(&self, scopes: SecurityScopes) -> AuthError {
         tracing::info!(reason = "unknown subject", "authentication failed");
         AuthError::invalid_token()
-            .with_style(self.style)
+            .presented(self.style)
             .with_scopes(scopes)
     }
 }
@@ -266,7 +267,7 @@ impl Future for VerifyFuture {
 #[allow(clippy::large_enum_variant)]
 enum Begun {
     Done(VerifiedToken),
-    Verify(ErrorStyle),
+    Verify(Presentation),
 }
 
 /// The app's [`TokenConfig`], or a 500 logged as the server bug it is.
