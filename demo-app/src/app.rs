@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
-use scopes_runtime::oauth2::LoginLimits;
+use scopes_runtime::oauth2::{KeyRing, LoginLimits, ProtectedResource};
 use scopes_runtime::services::Gate;
 use scopes_runtime::{ErrorStyle, LoginThrottle, OAuth2PasswordBearer, TokenConfig};
 use utoipa_swagger_ui::{Config, SwaggerUi};
@@ -17,6 +17,8 @@ use crate::handlers::SERVICES;
 /// [`SERVICES`]: open on purpose.
 const SWAGGER_ASSETS: &str = "/docs/{_:.*}";
 const OPENAPI_JSON: &str = "/openapi.json";
+/// Where the demo as an issuer publishes its public keys.
+pub const JWKS_JSON: &str = "/.well-known/jwks.json";
 use crate::users::UserDb;
 
 /// Everything the app shares between workers.
@@ -29,6 +31,8 @@ pub struct AppState {
     throttle: web::Data<LoginThrottle>,
     routes: web::Data<RouteTable>,
     openapi: web::Data<utoipa::openapi::OpenApi>,
+    ring: Option<KeyRing>,
+    resource: Option<ProtectedResource>,
 }
 
 impl AppState {
@@ -43,7 +47,46 @@ impl AppState {
             throttle: web::Data::new(LoginThrottle::new(LoginLimits::new())),
             routes: web::Data::new(route_table()),
             openapi: web::Data::new(crate::openapi::document_in(style)),
+            ring: None,
+            resource: None,
         }
+    }
+
+    /// Publishes `ring`'s public keys at [`JWKS_JSON`] (the demo as an issuer).
+    #[must_use]
+    pub fn with_key_ring(mut self, ring: KeyRing) -> Self {
+        self.ring = Some(ring);
+        self.routes = web::Data::new(self.route_table());
+        self
+    }
+
+    /// Serves `metadata` (RFC 9728) and names it in every 401 and 403 challenge.
+    #[must_use]
+    pub fn with_resource(mut self, metadata: ProtectedResource) -> Self {
+        self.oauth2 = self.oauth2.with_resource_metadata(metadata.metadata_url());
+        self.resource = Some(metadata);
+        self.routes = web::Data::new(self.route_table());
+        self
+    }
+
+    /// The paths served besides [`SERVICES`] and the docs: the key set, the metadata.
+    fn extra_paths(&self) -> Vec<String> {
+        let jwks = self.ring.as_ref().map(|_| JWKS_JSON.to_owned());
+        let metadata = self.resource.as_ref().map(|r| r.metadata_path().to_owned());
+        jwks.into_iter().chain(metadata).collect()
+    }
+
+    fn route_table(&self) -> RouteTable {
+        self.extra_paths()
+            .iter()
+            .fold(route_table(), |table, path| table.route(Method::GET, path))
+    }
+
+    /// The app's gate ([`gate`]), opening the paths this state serves besides.
+    pub fn gate(&self) -> Gate {
+        self.extra_paths()
+            .iter()
+            .fold(gate(), |gate, path| gate.allow(Method::GET, path))
     }
 
     /// Failed logins limited by `limits` instead, in a throttle shared by every worker
@@ -68,11 +111,27 @@ impl AppState {
                 SwaggerUi::new(SWAGGER_ASSETS)
                     .url(OPENAPI_JSON, self.openapi.as_ref().clone())
                     .config(Config::new([OPENAPI_JSON]).persist_authorization(false)),
-            )
-            .default_service(web::to(move |req: HttpRequest| {
-                let routes = routes.clone();
-                async move { routes.answer(&req) }
-            }));
+            );
+        if let Some(ring) = self.ring.clone() {
+            cfg.route(
+                JWKS_JSON,
+                web::get().to(move || {
+                    let jwks = ring.jwks();
+                    async move {
+                        HttpResponse::Ok()
+                            .insert_header(("Cache-Control", "public, max-age=60"))
+                            .json(jwks)
+                    }
+                }),
+            );
+        }
+        if let Some(metadata) = self.resource.clone() {
+            cfg.service(metadata);
+        }
+        cfg.default_service(web::to(move |req: HttpRequest| {
+            let routes = routes.clone();
+            async move { routes.answer(&req) }
+        }));
     }
 }
 

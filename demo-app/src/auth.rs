@@ -115,6 +115,14 @@ pub(crate) async fn login_for_access_token(
 ) -> Result<TokenResponse, actix_web::Error> {
     let form = scheme.password_request(form)?;
     let style = scheme.error_style();
+    // Verifying an identity provider's tokens, the demo has no key to issue its own.
+    if tokens.signing_algorithm().is_none() {
+        return Err(AuthError::invalid_request(
+            "this server issues no tokens: obtain one from the identity provider",
+        )
+        .with_style(style)
+        .into());
+    }
     // Failed logins count against the access log's client address (trusted proxies honoured).
     let client = crate::logging::client_addr(&req);
     let username = || loggable_username(&form.username);

@@ -24,6 +24,59 @@ pub struct Cli {
     pub serve: ServeArgs,
 }
 
+/// Where keys come from besides the demo's own, and what the resource publishes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProviderArgs {
+    /// A directory of PEM private keys (one per `*.pem` file, its name the `kid`, the last
+    /// in name order signing) for RS256 / ES256 / EdDSA: all are published at
+    /// `/.well-known/jwks.json`, and the directory is read again every
+    /// `--key-reload-s` seconds, so adding a key rotates and removing one withdraws it.
+    #[arg(long, env = "JWT_KEY_DIR", global = true)]
+    pub key_dir: Option<PathBuf>,
+
+    /// How often `--key-dir` is read again, in seconds.
+    #[arg(long, env = "KEY_RELOAD_S", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub key_reload_s: u64,
+
+    /// Verify tokens of this OpenID Connect issuer instead (its
+    /// `/.well-known/openid-configuration` names the JWK Set; `iss` must be this URL).
+    /// The demo's `/token` then issues nothing.
+    #[arg(long, env = "OIDC_ISSUER", global = true, conflicts_with = "jwks_url")]
+    pub oidc_issuer: Option<String>,
+
+    /// Verify tokens with the JWK Set at this URL instead (see `--issuer`).
+    #[arg(long, env = "JWKS_URL", global = true)]
+    pub jwks_url: Option<String>,
+
+    /// The `iss` tokens must carry (with `--jwks-url`).
+    #[arg(long, env = "JWT_ISSUER", global = true)]
+    pub issuer: Option<String>,
+
+    /// The audiences tokens must name one of (comma-separated; RFC 8707 resource binding).
+    #[arg(long, env = "JWT_AUDIENCE", global = true, value_delimiter = ',')]
+    pub audience: Vec<String>,
+
+    /// The least time between two JWK Set fetches caused by requests, in seconds.
+    #[arg(long, env = "JWKS_COOLDOWN_S", default_value_t = 30, global = true)]
+    pub jwks_cooldown_s: u64,
+
+    /// Which claims grant scopes (comma-separated): `scope`, `scp`, `scopes`, `roles`,
+    /// `permissions`, `realm_roles`, `client_roles/<client>`, each optionally `=<prefix>`.
+    /// Default: the tutorial's `scopes`, else `scope`, else `scp`.
+    #[arg(long, env = "SCOPE_CLAIMS", global = true, value_delimiter = ',')]
+    pub scope_claims: Vec<String>,
+
+    /// This API's resource identifier: serves its RFC 9728 metadata at
+    /// `/.well-known/oauth-protected-resource[/<path>]` and names it in every 401/403.
+    #[arg(long, env = "RESOURCE_URL", global = true)]
+    pub resource_url: Option<String>,
+
+    /// The authorization server the metadata names (default: `--oidc-issuer`, else the
+    /// resource's origin, where this demo's `/token` is).
+    #[arg(long, env = "AUTHORIZATION_SERVER", global = true)]
+    pub authorization_server: Option<String>,
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -99,6 +152,10 @@ pub struct ServeArgs {
     /// ..) instead of the tutorial's `{"detail": ..}` bodies.
     #[arg(long, env = "RFC6750", global = true)]
     pub rfc6750: bool,
+
+    /// Tokens from an identity provider.
+    #[command(flatten)]
+    pub provider: ProviderArgs,
 
     /// Limits on slow and numerous clients.
     #[command(flatten)]

@@ -6,8 +6,10 @@ use std::time::Duration;
 use clap::Parser;
 use demo_app::app::AppState;
 use demo_app::cli::{Cli, Command, ServeArgs};
+use demo_app::handlers::SERVICES;
 use demo_app::{keys, logging, routes, server};
-use scopes_runtime::{ErrorStyle, TokenConfig};
+use scopes_runtime::ErrorStyle;
+use scopes_runtime::oauth2::ProtectedResource;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -39,15 +41,16 @@ fn main() -> ExitCode {
 
 fn serve(args: ServeArgs) -> ExitCode {
     logging::init(&args.log_level);
-    let (keys, generated) = match keys::load(&args) {
-        Ok(keys) => keys,
-        Err(error) => {
-            tracing::error!(%error, "invalid key configuration");
-            eprintln!("error: {error}");
-            return ExitCode::from(2);
-        }
+    let fail = |error: keys::ConfigError| {
+        tracing::error!(%error, "invalid key configuration");
+        eprintln!("error: {error}");
+        ExitCode::from(2)
     };
-    if generated {
+    let own = match keys::load(&args) {
+        Ok(keys) => keys,
+        Err(error) => return fail(error),
+    };
+    if let keys::Keys::Secret(_, true) = own {
         tracing::warn!(
             "no SECRET_KEY or key file given: signing with a random key generated at start; \
              tokens will not survive a restart"
@@ -60,11 +63,36 @@ fn serve(args: ServeArgs) -> ExitCode {
     };
     let lifetime = Duration::from_secs(u64::from(args.token_minutes) * 60);
     args.logins.configure_bcrypt();
-    let state = AppState::new(TokenConfig::new(keys), lifetime, style)
-        .with_login_limits(args.logins.limits());
 
     let config = server::ServerConfig::from_args(&args);
     let result = actix_web::rt::System::new().block_on(async move {
+        let keys = match keys::provider(&args.provider).await {
+            Ok(Some(provider)) => provider,
+            Ok(None) => own,
+            Err(error) => return Ok(Err(fail(error))),
+        };
+        let tokens = match keys::token_config(&keys, &args.provider) {
+            Ok(tokens) => tokens,
+            Err(error) => return Ok(Err(fail(error))),
+        };
+        let mut state =
+            AppState::new(tokens, lifetime, style).with_login_limits(args.logins.limits());
+        if let keys::Keys::Ring(ring, dir) = &keys {
+            state = state.with_key_ring(ring.clone());
+            if let Some(dir) = dir.clone() {
+                let every = Duration::from_secs(args.provider.key_reload_s);
+                actix_web::rt::spawn(keys::reload(ring.clone(), dir, args.algorithm, every));
+            }
+        }
+        if let Some(resource) = &args.provider.resource_url {
+            match resource_metadata(resource, &args) {
+                Ok(metadata) => state = state.with_resource(metadata),
+                Err(error) => {
+                    eprintln!("error: --resource-url: {error}");
+                    return Ok(Err(ExitCode::from(2)));
+                }
+            }
+        }
         // Unknown usernames must cost as much as wrong passwords, from the first request.
         if let Err(error) = demo_app::auth::PASSWORDS.warm_up().await {
             tracing::error!(%error, "could not prepare the dummy password hash");
@@ -72,17 +100,43 @@ fn serve(args: ServeArgs) -> ExitCode {
         let running = server::start(config, state)?;
         println!("demo-app listening on http://{}", running.addr);
         tracing::info!(addr = %running.addr, "listening");
-        running.server.await
+        running.server.await.map(Ok)
     });
     match result {
-        Ok(()) => {
+        Ok(Ok(())) => {
             tracing::info!("stopped");
             ExitCode::SUCCESS
         }
+        Ok(Err(code)) => code,
         Err(error) => {
             tracing::error!(%error, "server failed");
             eprintln!("error: {error}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The RFC 9728 metadata of `resource`, naming the authorization server the arguments say.
+fn resource_metadata(
+    resource: &str,
+    args: &ServeArgs,
+) -> Result<ProtectedResource, scopes_runtime::oauth2::ResourceError> {
+    let metadata = ProtectedResource::new(resource, &SERVICES)?;
+    let origin = resource
+        .find("://")
+        .map(|i| i + 3)
+        .and_then(|start| {
+            let end = resource[start..]
+                .find('/')
+                .map_or(resource.len(), |e| start + e);
+            Some(&resource[..end])
+        })
+        .unwrap_or(resource);
+    let server = args
+        .provider
+        .authorization_server
+        .clone()
+        .or_else(|| args.provider.oidc_issuer.clone())
+        .unwrap_or_else(|| origin.to_owned());
+    Ok(metadata.authorization_server(server).name("demo-app"))
 }

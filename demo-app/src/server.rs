@@ -197,7 +197,7 @@ pub fn start(config: ServerConfig, state: AppState) -> io::Result<Running> {
             let shutdown = shutdown.clone();
             let app = App::new()
                 .app_data(proxies)
-                .wrap(crate::app::gate())
+                .wrap(state.gate())
                 .wrap(middleware::from_fn(deadline::request_deadlines))
                 .wrap(middleware::from_fn(logging::access_log))
                 .configure(move |cfg| state.configure(cfg))

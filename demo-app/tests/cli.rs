@@ -39,7 +39,7 @@ fn asymmetric_algorithms_need_their_keys() {
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--public-key-file"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--private-key-file or --key-dir"));
 }
 
 #[test]

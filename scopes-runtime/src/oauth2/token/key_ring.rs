@@ -57,6 +57,14 @@ impl SigningKey {
     pub fn kid(&self) -> &str {
         &self.kid
     }
+
+    /// The RFC 7638 SHA-256 thumbprint of the public key: a `kid` that names the key by
+    /// its content.
+    pub fn thumbprint(&self) -> Result<String, KeyError> {
+        self.public
+            .thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256)
+            .map_err(KeyError::Invalid)
+    }
 }
 
 /// An issuer's keys: the last one signs new tokens (with its `kid` in the header), every one
