@@ -125,11 +125,11 @@ fn resource_metadata(
     let origin = resource
         .find("://")
         .map(|i| i + 3)
-        .and_then(|start| {
+        .map(|start| {
             let end = resource[start..]
                 .find('/')
                 .map_or(resource.len(), |e| start + e);
-            Some(&resource[..end])
+            &resource[..end]
         })
         .unwrap_or(resource);
     let server = args
