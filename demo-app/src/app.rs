@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
-use scopes_runtime::oauth2::{KeyRing, LoginLimits, ProtectedResource};
+use scopes_runtime::oauth2::{KeyRing, LoginLimits};
 use scopes_runtime::services::Gate;
+use scopes_runtime::services::ProtectedResource;
 use scopes_runtime::{ErrorStyle, LoginThrottle, OAuth2PasswordBearer, TokenConfig};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 

@@ -68,6 +68,7 @@ pub struct ProviderArgs {
 
     /// This API's resource identifier: serves its RFC 9728 metadata at
     /// `/.well-known/oauth-protected-resource[/<path>]` and names it in every 401/403.
+    /// With `--rfc6750` and without it, the resource is `http://<listening address>`.
     #[arg(long, env = "RESOURCE_URL", global = true)]
     pub resource_url: Option<String>,
 

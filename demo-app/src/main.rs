@@ -9,7 +9,7 @@ use demo_app::cli::{Cli, Command, ServeArgs};
 use demo_app::handlers::SERVICES;
 use demo_app::{keys, logging, routes, server};
 use scopes_runtime::ErrorStyle;
-use scopes_runtime::oauth2::ProtectedResource;
+use scopes_runtime::services::ProtectedResource;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -84,20 +84,32 @@ fn serve(args: ServeArgs) -> ExitCode {
                 actix_web::rt::spawn(keys::reload(ring.clone(), dir, args.algorithm, every));
             }
         }
-        if let Some(resource) = &args.provider.resource_url {
-            match resource_metadata(resource, &args) {
-                Ok(metadata) => state = state.with_resource(metadata),
+        // The RFC 9728 metadata: of `--resource-url`, or in RFC 6750 mode of the server's own
+        // address, so that every 401 and 403 names it.
+        let resource = args.provider.resource_url.clone();
+        let metadata = match &resource {
+            Some(resource) => match resource_metadata(resource, &args) {
+                Ok(metadata) => Some(metadata),
                 Err(error) => {
                     eprintln!("error: --resource-url: {error}");
                     return Ok(Err(ExitCode::from(2)));
                 }
+            },
+            None => None,
+        };
+        let rfc6750 = args.rfc6750;
+        let make_state = move |addr: std::net::SocketAddr| {
+            let own = || resource_metadata(&format!("http://{addr}"), &args).ok();
+            match metadata.or_else(|| rfc6750.then(own).flatten()) {
+                Some(metadata) => state.with_resource(metadata),
+                None => state,
             }
-        }
+        };
         // Unknown usernames must cost as much as wrong passwords, from the first request.
         if let Err(error) = demo_app::auth::PASSWORDS.warm_up().await {
             tracing::error!(%error, "could not prepare the dummy password hash");
         }
-        let running = server::start(config, state)?;
+        let running = server::start_with(config, make_state)?;
         println!("demo-app listening on http://{}", running.addr);
         tracing::info!(addr = %running.addr, "listening");
         running.server.await.map(Ok)
@@ -120,7 +132,7 @@ fn serve(args: ServeArgs) -> ExitCode {
 fn resource_metadata(
     resource: &str,
     args: &ServeArgs,
-) -> Result<ProtectedResource, scopes_runtime::oauth2::ResourceError> {
+) -> Result<ProtectedResource, scopes_runtime::services::ResourceError> {
     let metadata = ProtectedResource::new(resource, &SERVICES)?;
     let origin = resource
         .find("://")

@@ -130,6 +130,15 @@ pub struct Running {
 
 /// Binds and starts the server for `state`; to be called within an actix system.
 pub fn start(config: ServerConfig, state: AppState) -> io::Result<Running> {
+    start_with(config, |_| state)
+}
+
+/// Binds, then starts the server for the state `state` makes of the bound address (the
+/// resource's own URL, when the port was chosen by the system).
+pub fn start_with(
+    config: ServerConfig,
+    state: impl FnOnce(SocketAddr) -> AppState,
+) -> io::Result<Running> {
     let workers = config
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
@@ -176,6 +185,7 @@ pub fn start(config: ServerConfig, state: AppState) -> io::Result<Running> {
 
     let listener = listen(config.addr, limits.backlog)?;
     let addr = listener.local_addr()?;
+    let state = state(addr);
     let layer = Arc::new(Layer {
         limiter: AddrLimiter::new(limits.max_connections_per_ip),
         proxies: config.proxies,

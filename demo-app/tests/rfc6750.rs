@@ -13,19 +13,32 @@ fn error_code(res: &common::Response) -> String {
 #[test]
 fn protected_routes() {
     let server = Server::start(&["--rfc6750"]);
+    // The resource's RFC 9728 metadata, at its own address, named by every 401 and 403.
+    let url = format!(
+        "http://{}/.well-known/oauth-protected-resource",
+        server.addr
+    );
+    let metadata = server.get("/.well-known/oauth-protected-resource", None);
+    assert_eq!(metadata.status, 200);
+    assert_eq!(
+        metadata.json()["resource"],
+        format!("http://{}", server.addr)
+    );
+    assert_eq!(metadata.json()["scopes_supported"], json!(["me", "items"]));
+
     let res = server.get("/users/me/items/", None);
     assert_eq!(res.status, 401);
     // No credentials: a challenge naming the scopes, without an error code (RFC 6750 section 3.1).
     assert_eq!(
         res.header("www-authenticate"),
-        Some("Bearer scope=\"items me\"")
+        Some(format!("Bearer scope=\"items me\", resource_metadata=\"{url}\"").as_str())
     );
 
     let res = server.get("/users/me/items/", Some("garbage"));
     assert_eq!(res.status, 401);
     assert_eq!(
         res.header("www-authenticate"),
-        Some("Bearer error=\"invalid_token\"")
+        Some(format!("Bearer error=\"invalid_token\", resource_metadata=\"{url}\"").as_str())
     );
     assert_eq!(error_code(&res), "invalid_token");
 
@@ -34,7 +47,12 @@ fn protected_routes() {
     assert_eq!(res.status, 403);
     assert_eq!(
         res.header("www-authenticate"),
-        Some("Bearer error=\"insufficient_scope\", scope=\"items me\"")
+        Some(
+            format!(
+                "Bearer error=\"insufficient_scope\", scope=\"items me\", resource_metadata=\"{url}\""
+            )
+            .as_str()
+        )
     );
     assert_eq!(error_code(&res), "insufficient_scope");
     assert_eq!(server.get("/users/me/", Some(&me)).status, 200);

@@ -4,8 +4,7 @@
 use actix_web::http::Method;
 use actix_web::test as atest;
 use actix_web::{App, Responder, get, web};
-use scopes_runtime::oauth2::ProtectedResource;
-use scopes_runtime::services::Services;
+use scopes_runtime::services::{ProtectedResource, Services};
 use scopes_runtime::{
     Authorized, ErrorStyle, OAuth2PasswordBearer, Security, public, secured, services, testing,
 };

@@ -23,7 +23,6 @@ mod form;
 mod jwks;
 mod password;
 mod rejection;
-mod resource;
 mod scheme;
 mod throttle;
 mod token;
@@ -42,7 +41,6 @@ pub use password::{
     max_wait, max_waiters, set_max_concurrent, set_max_wait, set_max_waiters,
 };
 pub use rejection::{AuthError, AuthErrorKind, ErrorStyle, require_scopes};
-pub use resource::{ProtectedResource, ResourceError};
 pub use scheme::{Grant, OAuth2PasswordBearer};
 pub use throttle::{LoginAttempt, LoginLimits, LoginRefused, LoginThrottle, RefusalReason};
 pub use token::{

@@ -324,7 +324,7 @@ impl AuthError {
     ///     .with_resource_metadata(Some("https://api.example.com/.well-known/oauth-protected-resource"));
     /// let res = err.error_response();
     /// assert_eq!(
-    ///     res.headers()["www-authenticate"],
+    ///     res.headers().get("www-authenticate").unwrap(),
     ///     r#"Bearer resource_metadata="https://api.example.com/.well-known/oauth-protected-resource""#
     /// );
     /// ```

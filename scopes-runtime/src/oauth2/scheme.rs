@@ -89,7 +89,7 @@ impl OAuth2PasswordBearer {
 
     /// The same scheme, its 401 and 403 challenges naming the resource's RFC 9728 metadata
     /// URL (`resource_metadata="…"`, see
-    /// [`ProtectedResource::metadata_url`](super::ProtectedResource::metadata_url)).
+    /// [`ProtectedResource::metadata_url`](crate::services::ProtectedResource::metadata_url)).
     #[must_use]
     pub const fn with_resource_metadata(mut self, url: &'static str) -> Self {
         self.resource_metadata = Some(url);

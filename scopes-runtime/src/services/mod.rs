@@ -6,9 +6,12 @@
 //!
 //! - [`Services`] and [`services!`](crate::services!): the list;
 //! - [`Gate`]: the middleware that refuses every request a listed handler would not answer;
-//! - [`SecuritySurface`]: every route, its status and requirement, as data.
+//! - [`SecuritySurface`]: every route, its status and requirement, as data;
+//! - `ProtectedResource` (feature `oauth2`): the RFC 9728 metadata of the listed routes.
 
 mod gate;
+#[cfg(feature = "oauth2")]
+mod resource;
 mod surface;
 
 use actix_web::dev::{AppService, HttpServiceFactory};
@@ -17,6 +20,8 @@ use crate::graph::{Handler, NodeInfo, NodeKind, Requirement};
 pub use gate::{Gate, GateMiddleware};
 #[cfg(feature = "oauth2")]
 pub(crate) use gate::{Rules, Verdict};
+#[cfg(feature = "oauth2")]
+pub use resource::{ProtectedResource, ResourceError};
 pub use surface::{RouteSecurity, SecuritySurface};
 
 /// A handler as [`Services`] lists it: its compile-time description and every scope its tree

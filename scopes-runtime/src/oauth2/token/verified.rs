@@ -83,6 +83,10 @@ impl VerifiedToken {
     /// `WWW-Authenticate` (the tutorial's `credentials_exception`). For a dependency that
     /// needs the request anyway; otherwise take `Security<VerifiedToken>`.
     ///
+    /// It verifies with the keys at hand: with a [`JwksSource`](crate::oauth2::JwksSource)
+    /// it neither fetches nor refreshes them (a token naming a key not yet fetched is
+    /// refused), where `Security<VerifiedToken>` and the extractor do.
+    ///
     /// ```
     /// use actix_web::HttpRequest;
     /// use scopes_runtime::{dependency, AuthError, SecurityScopes, VerifiedToken};

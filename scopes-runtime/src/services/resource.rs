@@ -7,22 +7,21 @@ use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
-use crate::services::Services;
+use super::Services;
 
 /// The app's RFC 9728 metadata: served at `/.well-known/oauth-protected-resource` (with the
 /// resource's path appended, section 3.1, when it has one), named by every 401 and 403
 /// challenge once the scheme knows its URL.
 ///
 /// `scopes_supported` is exactly the set of scopes the listed routes require: the union,
-/// in order, of each handler's compile-time [`required_scopes`](crate::services::Endpoint::required_scopes),
+/// in order, of each handler's compile-time [`required_scopes`](super::Endpoint::required_scopes),
 /// so it cannot advertise a scope nothing checks nor miss one a route needs.
 ///
 /// # Examples
 /// ```
 /// use actix_web::http::Method;
 /// use actix_web::{get, App};
-/// use scopes_runtime::oauth2::ProtectedResource;
-/// use scopes_runtime::services::Services;
+/// use scopes_runtime::services::{ProtectedResource, Services};
 /// use scopes_runtime::{secured, services, Authorized, OAuth2PasswordBearer, Security};
 ///
 /// #[secured(scopes = ["notes:read"])]
@@ -44,7 +43,7 @@ use crate::services::Services;
 ///     .service(SERVICES)
 ///     .service(metadata.clone());
 /// # drop(app);
-/// # Ok::<(), scopes_runtime::oauth2::ResourceError>(())
+/// # Ok::<(), scopes_runtime::services::ResourceError>(())
 /// ```
 #[derive(Clone)]
 pub struct ProtectedResource {
