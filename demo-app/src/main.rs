@@ -134,21 +134,11 @@ fn resource_metadata(
     args: &ServeArgs,
 ) -> Result<ProtectedResource, scopes_runtime::services::ResourceError> {
     let metadata = ProtectedResource::new(resource, &SERVICES)?;
-    let origin = resource
-        .find("://")
-        .map(|i| i + 3)
-        .map(|start| {
-            let end = resource[start..]
-                .find('/')
-                .map_or(resource.len(), |e| start + e);
-            &resource[..end]
-        })
-        .unwrap_or(resource);
     let server = args
         .provider
         .authorization_server
         .clone()
         .or_else(|| args.provider.oidc_issuer.clone())
-        .unwrap_or_else(|| origin.to_owned());
+        .unwrap_or_else(|| metadata.origin().to_owned());
     Ok(metadata.authorization_server(server).name("demo-app"))
 }

@@ -48,6 +48,7 @@ use super::Services;
 #[derive(Clone)]
 pub struct ProtectedResource {
     resource: String,
+    origin: String,
     path: String,
     url: &'static str,
     authorization_servers: Vec<String>,
@@ -102,8 +103,10 @@ impl ProtectedResource {
                 }
             }
         }
+        let origin = origin.to_owned();
         Ok(Self {
             resource,
+            origin,
             path,
             url,
             authorization_servers: Vec::new(),
@@ -124,6 +127,12 @@ impl ProtectedResource {
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
+    }
+
+    /// The resource's origin (scheme, host, port): where an app that is its own
+    /// authorization server issues tokens.
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// The path the document is served at.

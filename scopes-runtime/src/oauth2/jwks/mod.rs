@@ -288,6 +288,15 @@ impl JwksSource {
         Arc::clone(&self.cached().keys)
     }
 
+    /// The keys in use, unless they were never fetched or have expired.
+    pub(crate) fn fresh_keys(&self) -> Option<Arc<KeySet>> {
+        let cached = self.cached();
+        cached
+            .expires
+            .is_some_and(|expires| Instant::now() < expires)
+            .then_some(cached.keys)
+    }
+
     /// How many fetches were attempted (successful or not) since the source was made.
     pub fn fetches(&self) -> u64 {
         self.inner.fetches.load(Ordering::Relaxed)

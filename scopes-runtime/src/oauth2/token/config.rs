@@ -316,9 +316,21 @@ impl TokenConfig {
         }
     }
 
-    /// Whether [`verify_fresh`](Self::verify_fresh) may have to wait for a fetch.
-    pub(crate) fn fetches_keys(&self) -> bool {
-        matches!(self.keys, Keys::Jwks(_))
+    /// [`verify`](Self::verify), unless a fetch could change the answer: `None` when the
+    /// JWK Set source was never fetched, has expired, or lacks the token's `kid` (then
+    /// [`verify_fresh`](Self::verify_fresh) decides). One look at the cache otherwise.
+    pub(crate) fn verify_at_hand(&self, token: &str) -> Option<Result<Claims, TokenError>> {
+        let Keys::Jwks(source) = &self.keys else {
+            return Some(self.verify(token));
+        };
+        if token.len() > self.max_len {
+            return Some(Err(TokenError::new(TokenErrorKind::TooLarge)));
+        }
+        let keys = source.fresh_keys()?;
+        match self.verify_in(token, &keys) {
+            Err(e) if e.kind == TokenErrorKind::UnknownKey => None,
+            outcome => Some(outcome),
+        }
     }
 
     /// Verifies `token` with the key of `keys` its header chooses.

@@ -100,56 +100,69 @@ impl VerifiedToken {
         Self::verify_request(req, Share::Always).map_err(|e| e.with_scopes(scopes))
     }
 
-    /// Reads and verifies `req`'s bearer token, unless an earlier reader in this request did;
-    /// keeps the outcome in the request's extensions as `share` says. Keys are the ones
-    /// at hand: a [`JwksSource`](crate::oauth2::JwksSource) is not refreshed here (see
-    /// [`verify_request_fresh`](Self::verify_request_fresh)).
+    /// Reads and verifies `req`'s bearer token with the keys at hand, unless an earlier
+    /// reader in this request did; keeps the outcome in the request's extensions as `share`
+    /// says. A [`JwksSource`](crate::oauth2::JwksSource) is not refreshed here.
     fn verify_request(req: &HttpRequest, share: Share) -> Result<Self, AuthError> {
-        match Self::begin(req)? {
-            Begun::Done(token) => Ok(token),
-            Begun::Verify(style) => {
-                let outcome = config_of(req)?.verify(bearer_str(req)?);
-                Self::settle(req, share, style, outcome)
-            }
+        match Self::verify_now(req, share, false) {
+            Step::Now(outcome) => outcome,
+            // Not asked for: `verify_now` defers only when it may.
+            Step::Fetch(style) => Err(AuthError::internal().presented(style)),
         }
     }
 
-    /// [`verify_request`](Self::verify_request), refreshing a JWK Set source first when it
-    /// needs it ([`TokenConfig::verify_fresh`]).
-    async fn verify_request_fresh(req: HttpRequest, share: Share) -> Result<Self, AuthError> {
-        match Self::begin(&req)? {
-            Begun::Done(token) => Ok(token),
-            Begun::Verify(style) => {
-                // Held past the request's borrow: one `Rc` clone of the app data (a clone
-                // of the configuration when it was registered without `web::Data`).
-                let config = match req.app_data::<actix_web::web::Data<TokenConfig>>() {
-                    Some(data) => Config::Shared(data.clone()),
-                    None => Config::Owned(config_of(&req)?.clone()),
-                };
-                let outcome = config.verify_fresh(bearer_str(&req)?).await;
-                Self::settle(&req, share, style, outcome)
-            }
-        }
-    }
-
-    /// What is decided before the token is verified: an earlier reader's outcome, a
-    /// missing or malformed `Authorization` header, a missing configuration.
-    fn begin(req: &HttpRequest) -> Result<Begun, AuthError> {
+    /// The verification of `req`'s token, decided now (an earlier reader's outcome, a
+    /// missing header or configuration, the keys at hand), or, when `may_fetch` and only a
+    /// fetch of a JWK Set source could decide it, deferred to [`verify_fetching`](Self::verify_fetching).
+    /// Each of the request's header, app data and extensions is read once.
+    fn verify_now(req: &HttpRequest, share: Share, may_fetch: bool) -> Step {
         let style = Presentation::of(req);
         if let Some(Verified(outcome)) = req.extensions().get::<Verified>().cloned() {
-            return match outcome {
-                Ok(claims) => Ok(Begun::Done(Self {
+            return Step::Now(match outcome {
+                Ok(claims) => Ok(Self {
                     claims: Held::Shared(claims),
                     style,
-                })),
+                }),
                 Err(e) => Err(AuthError::from(e).presented(style)),
-            };
+            });
         }
-        bearer_str(req).inspect_err(|error| {
-            tracing::info!(reason = ?error.kind(), "authentication failed");
-        })?;
-        config_of(req)?;
-        Ok(Begun::Verify(style))
+        let bearer = match bearer_str(req) {
+            Ok(bearer) => bearer,
+            Err(error) => {
+                tracing::info!(reason = ?error.kind(), "authentication failed");
+                return Step::Now(Err(error));
+            }
+        };
+        let config = match config_of(req) {
+            Ok(config) => config,
+            Err(error) => return Step::Now(Err(error)),
+        };
+        let outcome = if may_fetch {
+            match config.verify_at_hand(bearer) {
+                Some(outcome) => outcome,
+                None => return Step::Fetch(style),
+            }
+        } else {
+            config.verify(bearer)
+        };
+        Step::Now(Self::settle(req, share, style, outcome))
+    }
+
+    /// The verification [`verify_now`](Self::verify_now) deferred: refreshes the JWK Set
+    /// source as needed ([`TokenConfig::verify_fresh`]), then verifies.
+    async fn verify_fetching(
+        req: HttpRequest,
+        share: Share,
+        style: Presentation,
+    ) -> Result<Self, AuthError> {
+        // Held past the request's borrow: one `Rc` clone of the app data (a clone of the
+        // configuration when it was registered without `web::Data`).
+        let config = match req.app_data::<actix_web::web::Data<TokenConfig>>() {
+            Some(data) => Config::Shared(data.clone()),
+            None => Config::Owned(config_of(&req)?.clone()),
+        };
+        let outcome = config.verify_fresh(bearer_str(&req)?).await;
+        Self::settle(&req, share, style, outcome)
     }
 
     /// The outcome of a verification: logged when it failed, kept for later readers as
@@ -226,13 +239,13 @@ impl FromRequest for VerifiedToken {
 
     /// Ready at once, unless a [`JwksSource`](crate::oauth2::JwksSource) must be refreshed.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        if TokenConfig::of(req).is_some_and(TokenConfig::fetches_keys) {
-            VerifyFuture::Fetching(Box::pin(Self::verify_request_fresh(
+        match Self::verify_now(req, Share::Always, true) {
+            Step::Now(outcome) => VerifyFuture::Ready(Some(outcome)),
+            Step::Fetch(style) => VerifyFuture::Fetching(Box::pin(Self::verify_fetching(
                 req.clone(),
                 Share::Always,
-            )))
-        } else {
-            VerifyFuture::Ready(Some(Self::verify_request(req, Share::Always)))
+                style,
+            ))),
         }
     }
 }
@@ -266,12 +279,13 @@ impl Future for VerifyFuture {
     }
 }
 
-/// What [`VerifiedToken::begin`] found.
+/// What [`VerifiedToken::verify_now`] decided.
 // Short-lived, on the stack: boxing the token would allocate.
 #[allow(clippy::large_enum_variant)]
-enum Begun {
-    Done(VerifiedToken),
-    Verify(Presentation),
+enum Step {
+    Now(Result<VerifiedToken, AuthError>),
+    /// Only a fetch of the key set can decide.
+    Fetch(Presentation),
 }
 
 /// The app's [`TokenConfig`], or a 500 logged as the server bug it is.
@@ -324,26 +338,23 @@ impl Dependency for VerifiedToken {
         path: GraphPath,
         cx: &mut Resolution,
     ) -> Result<Security<Self>, actix_web::Error> {
-        {
-            if let Some(hit) = resolve::cached::<Self>(TypeId::of::<Self>(), path, cx) {
-                return Ok(hit);
-            }
-            let share = if path.caches() || path.reads_extensions() {
-                Share::Always
-            } else {
-                Share::Never
-            };
-            let req = cx.request();
-            let verified = if TokenConfig::of(req).is_some_and(TokenConfig::fetches_keys) {
-                // Boxed: the fetch's future stays out of every handler's future.
-                Box::pin(Self::verify_request_fresh(req.clone(), share)).await
-            } else {
-                Self::verify_request(req, share)
-            };
-            match verified {
-                Ok(token) => Ok(resolve::store(TypeId::of::<Self>(), path, cx, token)),
-                Err(e) => Err(e.with_scopes(path.scopes()).into()),
-            }
+        if let Some(hit) = resolve::cached::<Self>(TypeId::of::<Self>(), path, cx) {
+            return Ok(hit);
+        }
+        let share = if path.caches() || path.reads_extensions() {
+            Share::Always
+        } else {
+            Share::Never
+        };
+        let req = cx.request();
+        let verified = match Self::verify_now(req, share, true) {
+            Step::Now(outcome) => outcome,
+            // Boxed: the fetch's future stays out of every handler's future.
+            Step::Fetch(style) => Box::pin(Self::verify_fetching(req.clone(), share, style)).await,
+        };
+        match verified {
+            Ok(token) => Ok(resolve::store(TypeId::of::<Self>(), path, cx, token)),
+            Err(e) => Err(e.with_scopes(path.scopes()).into()),
         }
     }
 }
