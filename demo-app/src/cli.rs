@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use scopes_runtime::oauth2::{self, LoginLimits};
+use scopes_runtime::oauth2::{self, LoginLimits, TokenCache};
 
 use crate::proxy::{ProxyHeader, ProxyList};
 use crate::server::Limits;
@@ -65,6 +65,15 @@ pub struct ProviderArgs {
     /// Default: the tutorial's `scopes`, else `scope`, else `scp`.
     #[arg(long, env = "SCOPE_CLAIMS", global = true, value_delimiter = ',')]
     pub scope_claims: Vec<String>,
+
+    /// How many verified tokens are kept, so that a token presented again is not verified
+    /// again (never past its `exp` or a key change); 0 verifies every token every time.
+    #[arg(long, env = "TOKEN_CACHE_ENTRIES", default_value_t = TokenCache::DEFAULT_ENTRIES, global = true)]
+    pub token_cache_entries: usize,
+
+    /// The longest a verified token is answered from the cache, in seconds.
+    #[arg(long, env = "TOKEN_CACHE_MAX_AGE_S", default_value_t = TokenCache::DEFAULT_MAX_AGE.as_secs(), global = true)]
+    pub token_cache_max_age_s: u64,
 
     /// This API's resource identifier: serves its RFC 9728 metadata at
     /// `/.well-known/oauth-protected-resource[/<path>]` and names it in every 401/403.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use scopes_runtime::oauth2::{
     JwksError, JwksLocation, JwksOptions, JwksSource, JwtAlgorithm, KeyError, KeyRing,
-    ScopeMapping, ScopeSource, SigningKey,
+    ScopeMapping, ScopeSource, SigningKey, TokenCache,
 };
 use scopes_runtime::{JwtKeys, TokenConfig};
 
@@ -153,6 +153,11 @@ pub fn token_config(keys: &Keys, args: &ProviderArgs) -> Result<TokenConfig, Con
     } else {
         config.audience(args.audience.iter().cloned())
     };
+    let config = config.token_cache(
+        TokenCache::new()
+            .entries(args.token_cache_entries)
+            .max_age(Duration::from_secs(args.token_cache_max_age_s)),
+    );
     if args.scope_claims.is_empty() {
         return Ok(config);
     }

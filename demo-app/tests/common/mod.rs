@@ -69,6 +69,8 @@ impl Server {
             "JWT_ISSUER",
             "JWT_AUDIENCE",
             "JWKS_COOLDOWN_S",
+            "TOKEN_CACHE_ENTRIES",
+            "TOKEN_CACHE_MAX_AGE_S",
             "SCOPE_CLAIMS",
             "RESOURCE_URL",
             "AUTHORIZATION_SERVER",

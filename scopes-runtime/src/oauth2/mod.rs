@@ -45,8 +45,8 @@ pub use scheme::{Grant, OAuth2PasswordBearer};
 pub use throttle::{LoginAttempt, LoginLimits, LoginRefused, LoginThrottle, RefusalReason};
 pub use token::{
     ASYMMETRIC_ALGORITHMS, Authorized, Claims, JwtAlgorithm, JwtKeys, KeyError, KeyRing, KeySet,
-    ScopeClaim, ScopeMapping, ScopeSource, SigningKey, TokenConfig, TokenError, TokenErrorKind,
-    TokenResponse, VerifiedToken,
+    ScopeClaim, ScopeMapping, ScopeSource, SigningKey, TokenCache, TokenConfig, TokenError,
+    TokenErrorKind, TokenResponse, VerifiedToken,
 };
 
 /// The `T` in `req`'s app data, put there as `T` or as `web::Data<T>` (looked up in that

@@ -179,6 +179,9 @@ struct Inner {
     refresh: tokio::sync::Mutex<Attempts>,
     /// Bumped by every successful fetch.
     generation: AtomicU64,
+    /// Bumped by a successful fetch that brought a different document than the last one:
+    /// verified tokens kept by the token cache are then verified again.
+    epoch: AtomicU64,
     fetches: AtomicU64,
 }
 
@@ -192,6 +195,8 @@ struct Cached {
 #[derive(Default)]
 struct Attempts {
     last: Option<Instant>,
+    /// The document the keys in use were read from.
+    body: Vec<u8>,
 }
 
 /// Why a JWK Set could not be fetched. The last good set stays in use.
@@ -261,6 +266,7 @@ impl JwksSource {
                 }),
                 refresh: tokio::sync::Mutex::new(Attempts::default()),
                 generation: AtomicU64::new(0),
+                epoch: AtomicU64::new(0),
                 fetches: AtomicU64::new(0),
             }),
         }
@@ -288,15 +294,6 @@ impl JwksSource {
         Arc::clone(&self.cached().keys)
     }
 
-    /// The keys in use, unless they were never fetched or have expired.
-    pub(crate) fn fresh_keys(&self) -> Option<Arc<KeySet>> {
-        let cached = self.cached();
-        cached
-            .expires
-            .is_some_and(|expires| Instant::now() < expires)
-            .then_some(cached.keys)
-    }
-
     /// How many fetches were attempted (successful or not) since the source was made.
     pub fn fetches(&self) -> u64 {
         self.inner.fetches.load(Ordering::Relaxed)
@@ -306,6 +303,21 @@ impl JwksSource {
     /// a key after another reader's fetch need not fetch again.
     pub(crate) fn generation(&self) -> u64 {
         self.inner.generation.load(Ordering::Acquire)
+    }
+
+    /// Which keys are in use: changes when a fetch brings a different JWK Set. Read before
+    /// the keys, it never names newer keys than those.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.inner.epoch.load(Ordering::Acquire)
+    }
+
+    /// Whether the keys were fetched and have not expired.
+    pub(crate) fn is_fresh(&self) -> bool {
+        let fresh = |cached: &Cached| cached.expires.is_some_and(|e| Instant::now() < e);
+        match self.inner.cached.read() {
+            Ok(cached) => fresh(&cached),
+            Err(poisoned) => fresh(&poisoned.into_inner()),
+        }
     }
 
     /// Whether the set was never fetched, or has expired.
@@ -358,10 +370,10 @@ impl JwksSource {
             if keys.is_empty() {
                 return Err(JwksError::NoUsableKeys);
             }
-            Ok((keys, max_age))
+            Ok((keys, max_age, body))
         });
         match outcome {
-            Ok((keys, max_age)) => {
+            Ok((keys, max_age, body)) => {
                 let options = &inner.options;
                 let ttl = max_age.map_or(options.ttl, |age| {
                     age.clamp(options.cooldown, options.max_ttl.max(options.cooldown))
@@ -377,6 +389,10 @@ impl JwksSource {
                     Err(poisoned) => *poisoned.into_inner() = cached,
                 }
                 inner.generation.fetch_add(1, Ordering::Release);
+                if body != attempts.body {
+                    inner.epoch.fetch_add(1, Ordering::Release);
+                    attempts.body = body;
+                }
                 Ok(count)
             }
             Err(e) => {

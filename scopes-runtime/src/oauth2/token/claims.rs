@@ -369,7 +369,7 @@ fn read_scopes(map: &mut Map<String, Value>, claim: ScopeClaim) -> Result<Vec<St
     Ok(scopes)
 }
 
-fn now() -> u64 {
+pub(super) fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())

@@ -1,11 +1,13 @@
 //! [`TokenConfig`]: keys plus validation settings; issues and verifies tokens.
 
 use core::time::Duration;
+use std::sync::Arc;
 
 use actix_web::HttpRequest;
 use jsonwebtoken::{Header, Validation};
 use serde_json::{Map, Value};
 
+use super::cache::{Held, TokenCache};
 use super::key_ring::KeyRing;
 use super::key_set::{KeySet, Miss};
 use super::{Claims, JwtKeys, ScopeClaim, ScopeMapping, TokenError, TokenErrorKind};
@@ -21,6 +23,11 @@ use crate::oauth2::jwks::{Due, JwksSource};
 /// headers, `exp` and `sub` are required, `nbf` is checked when present, `iss`/`aud` when
 /// configured, and a token longer than [`TokenConfig::DEFAULT_MAX_LEN`] (8 KiB) is refused
 /// before any decoding.
+///
+/// Tokens verified by [`VerifiedToken`](super::VerifiedToken) (and
+/// [`verify_cached`](Self::verify_cached)) are kept in a [`TokenCache`], on by default: a
+/// token presented again is not verified again until it expires, the keys change, or the
+/// entry's maximum age passes.
 ///
 /// Tokens interoperate with FastAPI's tutorial (python-jose): the tutorial's 64-hex-digit
 /// `SECRET_KEY` is used as the bytes of that string, as python-jose does.
@@ -56,6 +63,7 @@ pub struct TokenConfig {
     scope_claim: ScopeClaim,
     mapping: Option<ScopeMapping>,
     max_len: usize,
+    cache: TokenCache,
 }
 
 /// Where a [`TokenConfig`]'s keys come from.
@@ -120,36 +128,41 @@ impl TokenConfig {
             scope_claim: ScopeClaim::Auto,
             mapping: None,
             max_len: Self::DEFAULT_MAX_LEN,
+            cache: TokenCache::new(),
         }
+    }
+
+    /// `self` with `change` made to its rules, and an empty cache: no entry verified under
+    /// the old rules answers under the new ones (clones made before keep theirs).
+    fn changed(mut self, change: impl FnOnce(&mut Self)) -> Self {
+        change(&mut self);
+        self.cache = self.cache.emptied();
+        self
     }
 
     /// Clock-skew leeway for `exp` and `nbf` (whole seconds).
     #[must_use]
-    pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = leeway.as_secs();
-        self
+    pub fn leeway(self, leeway: Duration) -> Self {
+        self.changed(|c| c.leeway = leeway.as_secs())
     }
 
     /// Requires `iss` to be `issuer`, and issues tokens with it.
     #[must_use]
-    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.issuer = Some(issuer.into());
-        self
+    pub fn issuer(self, issuer: impl Into<String>) -> Self {
+        self.changed(|c| c.issuer = Some(issuer.into()))
     }
 
     /// Requires `aud` to name one of `audience`, and issues tokens for all of them.
     /// Without it, a token that has an `aud` claim is refused (RFC 7519 section 4.1.3).
     #[must_use]
-    pub fn audience<S: Into<String>>(mut self, audience: impl IntoIterator<Item = S>) -> Self {
-        self.audience = audience.into_iter().map(Into::into).collect();
-        self
+    pub fn audience<S: Into<String>>(self, audience: impl IntoIterator<Item = S>) -> Self {
+        self.changed(|c| c.audience = audience.into_iter().map(Into::into).collect())
     }
 
     /// Where the granted scopes are read from, and written to.
     #[must_use]
-    pub fn scope_claim(mut self, claim: ScopeClaim) -> Self {
-        self.scope_claim = claim;
-        self
+    pub fn scope_claim(self, claim: ScopeClaim) -> Self {
+        self.changed(|c| c.scope_claim = claim)
     }
 
     /// Reads the granted scopes from the claims `mapping` names (the union), instead of the
@@ -163,16 +176,36 @@ impl TokenConfig {
     /// # Ok::<(), scopes_runtime::oauth2::KeyError>(())
     /// ```
     #[must_use]
-    pub fn scope_mapping(mut self, mapping: ScopeMapping) -> Self {
-        self.mapping = Some(mapping);
-        self
+    pub fn scope_mapping(self, mapping: ScopeMapping) -> Self {
+        self.changed(|c| c.mapping = Some(mapping))
     }
 
     /// Refuses tokens longer than `max_len` bytes, before decoding them.
     #[must_use]
-    pub fn max_token_len(mut self, max_len: usize) -> Self {
-        self.max_len = max_len;
+    pub fn max_token_len(self, max_len: usize) -> Self {
+        self.changed(|c| c.max_len = max_len)
+    }
+
+    /// Keeps verified tokens in `cache` (by default a [`TokenCache::new`]);
+    /// [`TokenCache::disabled`] verifies every token every time.
+    ///
+    /// ```
+    /// # use scopes_runtime::oauth2::TokenCache;
+    /// # use scopes_runtime::{JwtKeys, TokenConfig};
+    /// let config = TokenConfig::new(JwtKeys::hs256([0u8; 32])?)
+    ///     .token_cache(TokenCache::new().entries(100_000));
+    /// assert_eq!(config.cache().capacity(), 131_072);
+    /// # Ok::<(), scopes_runtime::oauth2::KeyError>(())
+    /// ```
+    #[must_use]
+    pub fn token_cache(mut self, cache: TokenCache) -> Self {
+        self.cache = cache;
         self
+    }
+
+    /// The cache of verified tokens.
+    pub fn cache(&self) -> &TokenCache {
+        &self.cache
     }
 
     /// The fixed keys, unless the keys come from a [`KeyRing`] or a [`JwksSource`].
@@ -291,13 +324,70 @@ impl TokenConfig {
         }
     }
 
+    /// Verifies `token` like [`verify`](Self::verify), unless the [`cache`](Self::cache)
+    /// answers for it, and keeps the outcome there when it is a success: the claims shared
+    /// with the cache. With the keys at hand (a [`JwksSource`] is not refreshed).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use scopes_runtime::{JwtKeys, TokenConfig};
+    /// let config = TokenConfig::new(JwtKeys::hs256([0u8; 32])?);
+    /// let token = config.issue("johndoe", ["me"], Duration::from_secs(60))?;
+    /// assert_eq!(config.verify_cached(&token)?.sub, "johndoe");
+    /// assert!(config.verify_cached(&format!("{token}x")).is_err()); // a tampered copy
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn verify_cached(&self, token: &str) -> Result<Arc<Claims>, TokenError> {
+        self.verify_held(token).map(Held::shared)
+    }
+
+    /// [`verify_cached`](Self::verify_cached), the claims as the cache holds them.
+    pub(crate) fn verify_held(&self, token: &str) -> Result<Held, TokenError> {
+        match self.look_up(token)? {
+            Lookup::Hit(claims) => Ok(Held::Shared(claims)),
+            Lookup::Miss(miss) => miss.settle(self, token, self.verify(token)),
+        }
+    }
+
+    /// The cache's claims for `token`, or what a verification of it is kept under. The keys'
+    /// epoch is read before verifying, so an entry never claims newer keys than it was
+    /// verified with.
+    fn look_up(&self, token: &str) -> Result<Lookup, TokenError> {
+        if token.len() > self.max_len {
+            return Err(TokenError::new(TokenErrorKind::TooLarge));
+        }
+        let miss = CacheMiss {
+            epoch: self.key_epoch(),
+            now: super::claims::now(),
+        };
+        Ok(match self.cache.get(token, miss.epoch, miss.now) {
+            Some(claims) => Lookup::Hit(claims),
+            None => Lookup::Miss(miss),
+        })
+    }
+
+    /// Which verification keys are in use: changes whenever they do.
+    fn key_epoch(&self) -> u64 {
+        match &self.keys {
+            Keys::Fixed(_) => 0,
+            Keys::Ring(ring) => ring.epoch(),
+            Keys::Jwks(source) => source.epoch(),
+        }
+    }
+
     /// Verifies `token` like [`verify`](Self::verify), first refreshing a
     /// [`JwksSource`]'s keys when they were never fetched, have expired, or lack the
     /// token's `kid` (single-flight, at most once per cooldown). What `Security<VerifiedToken>`
     /// and the `VerifiedToken` extractor do.
     pub async fn verify_fresh(&self, token: &str) -> Result<Claims, TokenError> {
+        self.verify_fresh_held(token).await.map(Held::into_owned)
+    }
+
+    /// [`verify_fresh`](Self::verify_fresh) through the cache, which answers once the keys
+    /// are fresh.
+    pub(crate) async fn verify_fresh_held(&self, token: &str) -> Result<Held, TokenError> {
         let Keys::Jwks(source) = &self.keys else {
-            return self.verify(token);
+            return self.verify_held(token);
         };
         let seen = source.generation();
         match source.due() {
@@ -308,28 +398,32 @@ impl TokenConfig {
             Due::Fresh => {}
         }
         let seen = source.generation();
-        match self.verify(token) {
+        match self.verify_held(token) {
             Err(e) if e.kind == TokenErrorKind::UnknownKey && source.refresh_for(seen).await => {
-                self.verify(token)
+                self.verify_held(token)
             }
             outcome => outcome,
         }
     }
 
-    /// [`verify`](Self::verify), unless a fetch could change the answer: `None` when the
-    /// JWK Set source was never fetched, has expired, or lacks the token's `kid` (then
-    /// [`verify_fresh`](Self::verify_fresh) decides). One look at the cache otherwise.
-    pub(crate) fn verify_at_hand(&self, token: &str) -> Option<Result<Claims, TokenError>> {
+    /// [`verify_held`](Self::verify_held), unless a fetch could change the answer: `None`
+    /// when the JWK Set source was never fetched, has expired, or lacks the token's `kid`
+    /// (then [`verify_fresh_held`](Self::verify_fresh_held) decides).
+    pub(crate) fn verify_at_hand(&self, token: &str) -> Option<Result<Held, TokenError>> {
         let Keys::Jwks(source) = &self.keys else {
-            return Some(self.verify(token));
+            return Some(self.verify_held(token));
         };
-        if token.len() > self.max_len {
-            return Some(Err(TokenError::new(TokenErrorKind::TooLarge)));
+        if !source.is_fresh() {
+            return None;
         }
-        let keys = source.fresh_keys()?;
-        match self.verify_in(token, &keys) {
+        let miss = match self.look_up(token) {
+            Ok(Lookup::Hit(claims)) => return Some(Ok(Held::Shared(claims))),
+            Ok(Lookup::Miss(miss)) => miss,
+            Err(e) => return Some(Err(e)),
+        };
+        match self.verify_in(token, &source.keys()) {
             Err(e) if e.kind == TokenErrorKind::UnknownKey => None,
-            outcome => Some(outcome),
+            outcome => Some(miss.settle(self, token, outcome)),
         }
     }
 
@@ -370,5 +464,29 @@ impl TokenConfig {
         let data = jsonwebtoken::decode::<Map<String, Value>>(token, key, &validation)
             .map_err(TokenError::from_jwt)?;
         Claims::from_json(data.claims, self.scope_claim, self.mapping.as_ref())
+    }
+}
+
+/// What the cache said of a token.
+enum Lookup {
+    Hit(Arc<Claims>),
+    Miss(CacheMiss),
+}
+
+/// A token the cache did not know: when it was looked up, under which keys.
+struct CacheMiss {
+    epoch: u64,
+    now: u64,
+}
+
+impl CacheMiss {
+    /// The token's verification, kept in `config`'s cache when it is a success.
+    fn settle(
+        self,
+        config: &TokenConfig,
+        token: &str,
+        outcome: Result<Claims, TokenError>,
+    ) -> Result<Held, TokenError> {
+        outcome.map(|claims| config.cache.keep(token, self.epoch, self.now, claims))
     }
 }

@@ -2,6 +2,7 @@
 //! runs: one signs, all verify and are published as a JWK Set.
 
 use core::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use jsonwebtoken::jwk::{Jwk, JwkSet};
@@ -93,7 +94,13 @@ impl SigningKey {
 /// ```
 #[derive(Clone)]
 pub struct KeyRing {
-    inner: Arc<RwLock<Arc<Ring>>>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    ring: RwLock<Arc<Ring>>,
+    /// Bumped by every [`KeyRing::replace`], after the keys changed.
+    epoch: AtomicU64,
 }
 
 pub(super) struct Ring {
@@ -106,7 +113,10 @@ impl KeyRing {
     /// A ring of `keys`; the last one signs. Fails when there is none or two share a `kid`.
     pub fn new(keys: impl IntoIterator<Item = SigningKey>) -> Result<Self, KeyError> {
         Ok(Self {
-            inner: Arc::new(RwLock::new(Arc::new(Ring::of(keys)?))),
+            inner: Arc::new(Inner {
+                ring: RwLock::new(Arc::new(Ring::of(keys)?)),
+                epoch: AtomicU64::new(0),
+            }),
         })
     }
 
@@ -114,10 +124,11 @@ impl KeyRing {
     /// only verify, keys left out are withdrawn.
     pub fn replace(&self, keys: impl IntoIterator<Item = SigningKey>) -> Result<(), KeyError> {
         let ring = Arc::new(Ring::of(keys)?);
-        match self.inner.write() {
+        match self.inner.ring.write() {
             Ok(mut current) => *current = ring,
             Err(poisoned) => *poisoned.into_inner() = ring,
         }
+        self.inner.epoch.fetch_add(1, Ordering::Release);
         Ok(())
     }
 
@@ -131,8 +142,14 @@ impl KeyRing {
         self.current().signing.kid.clone()
     }
 
+    /// Which keys are in use: changes with every [`replace`](Self::replace). Read before
+    /// [`current`](Self::current), it never names newer keys than those.
+    pub(super) fn epoch(&self) -> u64 {
+        self.inner.epoch.load(Ordering::Acquire)
+    }
+
     pub(super) fn current(&self) -> Arc<Ring> {
-        match self.inner.read() {
+        match self.inner.ring.read() {
             Ok(ring) => Arc::clone(&ring),
             Err(poisoned) => Arc::clone(&poisoned.into_inner()),
         }

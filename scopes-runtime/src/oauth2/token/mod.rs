@@ -1,6 +1,7 @@
 //! Access tokens: JWTs issued and verified with `jsonwebtoken` under one configured algorithm.
 
 mod authorized;
+mod cache;
 mod claims;
 mod config;
 mod error;
@@ -13,6 +14,7 @@ mod verified;
 pub use jsonwebtoken::Algorithm as JwtAlgorithm;
 
 pub use authorized::Authorized;
+pub use cache::TokenCache;
 pub use claims::{Claims, ScopeClaim, ScopeMapping, ScopeSource};
 pub use config::TokenConfig;
 pub use error::{TokenError, TokenErrorKind};

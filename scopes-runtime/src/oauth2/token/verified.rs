@@ -9,6 +9,7 @@ use std::sync::Arc;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
+use super::cache::Held;
 use super::{Claims, TokenConfig, TokenError};
 use crate::graph::{GraphPath, Node, NodeInfo, SecurityScopes};
 use crate::oauth2::scheme::Presentation;
@@ -18,7 +19,9 @@ use crate::resolve::{self, Dependency, Resolution, Security};
 /// The verified claims of this request's bearer token.
 ///
 /// The token is verified with the [`TokenConfig`] in app data at most once per request,
-/// however many dependencies ask. Errors answer in the [`ErrorStyle`](crate::ErrorStyle) of the app's
+/// however many dependencies ask, and not at all when the config's
+/// [`TokenCache`](crate::oauth2::TokenCache) has verified it before (a hit shares the cached
+/// claims, allocating nothing). Errors answer in the [`ErrorStyle`](crate::ErrorStyle) of the app's
 /// [`OAuth2PasswordBearer`](crate::OAuth2PasswordBearer); each refusal is logged once at
 /// `info` (its reason, never the token). It is read in one of three ways:
 ///
@@ -63,15 +66,6 @@ use crate::resolve::{self, Dependency, Resolution, Security};
 pub struct VerifiedToken {
     claims: Held,
     style: Presentation,
-}
-
-/// The claims: this reader's own (kept inline: boxing them would cost the allocation that not
-/// sharing saves), or shared through the request's extensions.
-#[derive(Debug, Clone)]
-#[allow(clippy::large_enum_variant)]
-enum Held {
-    Owned(Claims),
-    Shared(Arc<Claims>),
 }
 
 /// The outcome of verifying this request's token, kept in its extensions.
@@ -143,7 +137,7 @@ impl VerifiedToken {
                 None => return Step::Fetch(style),
             }
         } else {
-            config.verify(bearer)
+            config.verify_held(bearer)
         };
         Step::Now(Self::settle(req, share, style, outcome))
     }
@@ -159,9 +153,9 @@ impl VerifiedToken {
         // configuration when it was registered without `web::Data`).
         let config = match req.app_data::<actix_web::web::Data<TokenConfig>>() {
             Some(data) => Config::Shared(data.clone()),
-            None => Config::Owned(config_of(&req)?.clone()),
+            None => Config::Owned(Box::new(config_of(&req)?.clone())),
         };
-        let outcome = config.verify_fresh(bearer_str(&req)?).await;
+        let outcome = config.verify_fresh_held(bearer_str(&req)?).await;
         Self::settle(&req, share, style, outcome)
     }
 
@@ -171,7 +165,7 @@ impl VerifiedToken {
         req: &HttpRequest,
         share: Share,
         style: Presentation,
-        outcome: Result<Claims, TokenError>,
+        outcome: Result<Held, TokenError>,
     ) -> Result<Self, AuthError> {
         if let Err(e) = &outcome {
             tracing::info!(reason = ?e.kind(), "authentication failed");
@@ -179,11 +173,11 @@ impl VerifiedToken {
         }
         let outcome = match share {
             Share::Always => {
-                let outcome = outcome.map(Arc::new);
+                let outcome = outcome.map(Held::shared);
                 req.extensions_mut().insert(Verified(outcome.clone()));
                 outcome.map(Held::Shared)
             }
-            Share::Never => outcome.map(Held::Owned),
+            Share::Never => outcome,
         };
         match outcome {
             Ok(claims) => Ok(Self { claims, style }),
@@ -193,10 +187,7 @@ impl VerifiedToken {
 
     /// The verified claims.
     pub fn claims(&self) -> &Claims {
-        match &self.claims {
-            Held::Owned(claims) => claims,
-            Held::Shared(claims) => claims,
-        }
+        &self.claims
     }
 
     /// The subject (`sub`).
@@ -299,7 +290,7 @@ fn config_of(req: &HttpRequest) -> Result<&TokenConfig, AuthError> {
 /// The app's token configuration, held past the borrow of the request.
 enum Config {
     Shared(actix_web::web::Data<TokenConfig>),
-    Owned(TokenConfig),
+    Owned(Box<TokenConfig>),
 }
 
 impl core::ops::Deref for Config {
