@@ -269,20 +269,30 @@ impl Claims {
     }
 
     /// Reads verified claims (the signature and times were checked by `jsonwebtoken`).
-    pub(super) fn from_json(
-        mut map: Map<String, Value>,
+    pub(super) fn from_payload(
+        payload: Payload,
         scope_claim: ScopeClaim,
         mapping: Option<&ScopeMapping>,
     ) -> Result<Self, TokenError> {
+        let Payload {
+            sub,
+            exp,
+            iat,
+            nbf,
+            iss,
+            jti,
+            aud,
+            extra: mut map,
+        } = payload;
         let invalid = |claim: &str| TokenError::new(TokenErrorKind::InvalidClaim(claim.into()));
-        let sub = match map.remove("sub") {
+        let sub = match sub {
             None | Some(Value::Null) => {
                 return Err(TokenError::new(TokenErrorKind::MissingClaim("sub".into())));
             }
             Some(Value::String(sub)) => sub,
             Some(_) => return Err(invalid("sub")),
         };
-        let exp = match map.remove("exp") {
+        let exp = match exp {
             Some(exp) => numeric_date(&exp).ok_or_else(|| invalid("exp"))?,
             None => return Err(TokenError::new(TokenErrorKind::MissingClaim("exp".into()))),
         };
@@ -290,16 +300,16 @@ impl Claims {
             None | Some(Value::Null) => Ok(None),
             Some(v) => numeric_date(&v).map(Some).ok_or_else(|| invalid(name)),
         };
-        let iat = optional_date(map.remove("iat"), "iat")?;
-        let nbf = optional_date(map.remove("nbf"), "nbf")?;
+        let iat = optional_date(iat, "iat")?;
+        let nbf = optional_date(nbf, "nbf")?;
         let optional_string = |value: Option<Value>, name: &str| match value {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
             Some(_) => Err(invalid(name)),
         };
-        let iss = optional_string(map.remove("iss"), "iss")?;
-        let jti = optional_string(map.remove("jti"), "jti")?;
-        let aud = match map.remove("aud") {
+        let iss = optional_string(iss, "iss")?;
+        let jti = optional_string(jti, "jti")?;
+        let aud = match aud {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::String(aud)) => vec![aud],
             Some(Value::Array(items)) => string_array(items).ok_or_else(|| invalid("aud"))?,
@@ -320,6 +330,98 @@ impl Claims {
             jti,
             extra: map,
         })
+    }
+}
+
+/// A token's payload as it is read: the registered claims apart, every other claim in
+/// `extra`, in order (the last of repeated names wins, as in a JSON object read into a map).
+/// Read in one pass, so that the registered claims never go through the map.
+pub(super) struct Payload {
+    sub: Option<Value>,
+    exp: Option<Value>,
+    iat: Option<Value>,
+    nbf: Option<Value>,
+    iss: Option<Value>,
+    jti: Option<Value>,
+    aud: Option<Value>,
+    extra: Map<String, Value>,
+}
+
+impl<'de> serde::Deserialize<'de> for Payload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(PayloadVisitor)
+    }
+}
+
+struct PayloadVisitor;
+
+impl<'de> serde::de::Visitor<'de> for PayloadVisitor {
+    type Value = Payload;
+
+    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("a JSON object of claims")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Payload, A::Error> {
+        let mut payload = Payload {
+            sub: None,
+            exp: None,
+            iat: None,
+            nbf: None,
+            iss: None,
+            jti: None,
+            aud: None,
+            extra: Map::new(),
+        };
+        while let Some(Name(name)) = map.next_key::<Name<'de>>()? {
+            let slot = match &*name {
+                "sub" => &mut payload.sub,
+                "exp" => &mut payload.exp,
+                "iat" => &mut payload.iat,
+                "nbf" => &mut payload.nbf,
+                "iss" => &mut payload.iss,
+                "jti" => &mut payload.jti,
+                "aud" => &mut payload.aud,
+                _ => {
+                    let value = map.next_value()?;
+                    payload.extra.insert(name.into_owned(), value);
+                    continue;
+                }
+            };
+            *slot = Some(map.next_value()?);
+        }
+        Ok(payload)
+    }
+}
+
+/// A claim's name, borrowed from the payload unless it has escapes.
+struct Name<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Name<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+struct NameVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NameVisitor {
+    type Value = Name<'de>;
+
+    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("a claim name")
+    }
+
+    fn visit_borrowed_str<E>(self, name: &'de str) -> Result<Name<'de>, E> {
+        Ok(Name(std::borrow::Cow::Borrowed(name)))
+    }
+
+    fn visit_str<E>(self, name: &str) -> Result<Name<'de>, E> {
+        Ok(Name(std::borrow::Cow::Owned(name.to_owned())))
+    }
+
+    fn visit_string<E>(self, name: String) -> Result<Name<'de>, E> {
+        Ok(Name(std::borrow::Cow::Owned(name)))
     }
 }
 

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use actix_web::HttpRequest;
 use jsonwebtoken::{Header, Validation};
-use serde_json::{Map, Value};
 
 use super::cache::{Held, TokenCache};
+use super::claims::Payload;
 use super::key_ring::KeyRing;
 use super::key_set::{KeySet, Miss};
 use super::{Claims, JwtKeys, ScopeClaim, ScopeMapping, TokenError, TokenErrorKind};
@@ -64,6 +64,8 @@ pub struct TokenConfig {
     mapping: Option<ScopeMapping>,
     max_len: usize,
     cache: TokenCache,
+    /// The `jsonwebtoken` rules, made from the fields above once per algorithm.
+    validations: Arc<Validations>,
 }
 
 /// Where a [`TokenConfig`]'s keys come from.
@@ -129,6 +131,7 @@ impl TokenConfig {
             mapping: None,
             max_len: Self::DEFAULT_MAX_LEN,
             cache: TokenCache::new(),
+            validations: Arc::default(),
         }
     }
 
@@ -137,6 +140,7 @@ impl TokenConfig {
     fn changed(mut self, change: impl FnOnce(&mut Self)) -> Self {
         change(&mut self);
         self.cache = self.cache.emptied();
+        self.validations = Arc::default();
         self
     }
 
@@ -446,6 +450,22 @@ impl TokenConfig {
         algorithm: jsonwebtoken::Algorithm,
         key: &jsonwebtoken::DecodingKey,
     ) -> Result<Claims, TokenError> {
+        let fresh;
+        let validation = match self.validations.slot(algorithm) {
+            Some(slot) => slot.get_or_init(|| self.validation(algorithm)),
+            None => {
+                fresh = self.validation(algorithm);
+                &fresh
+            }
+        };
+        let data = jsonwebtoken::decode::<Payload>(token, key, validation)
+            .map_err(TokenError::from_jwt)?;
+        Claims::from_payload(data.claims, self.scope_claim, self.mapping.as_ref())
+    }
+
+    /// The `jsonwebtoken` rules for `algorithm`: this configuration's times, issuer and
+    /// audience.
+    fn validation(&self, algorithm: jsonwebtoken::Algorithm) -> Validation {
         let mut validation = Validation::new(algorithm);
         validation.leeway = self.leeway;
         validation.validate_exp = true;
@@ -461,9 +481,7 @@ impl TokenConfig {
             required.push("aud");
         }
         validation.set_required_spec_claims(&required);
-        let data = jsonwebtoken::decode::<Map<String, Value>>(token, key, &validation)
-            .map_err(TokenError::from_jwt)?;
-        Claims::from_json(data.claims, self.scope_claim, self.mapping.as_ref())
+        validation
     }
 }
 
@@ -488,5 +506,39 @@ impl CacheMiss {
         outcome: Result<Claims, TokenError>,
     ) -> Result<Held, TokenError> {
         outcome.map(|claims| config.cache.keep(token, self.epoch, self.now, claims))
+    }
+}
+
+/// One [`Validation`] per algorithm, made on first use: they allocate, and would on every
+/// verification.
+#[derive(Default)]
+struct Validations([std::sync::OnceLock<Validation>; 12]);
+
+impl Validations {
+    fn slot(&self, algorithm: jsonwebtoken::Algorithm) -> Option<&std::sync::OnceLock<Validation>> {
+        use jsonwebtoken::Algorithm as A;
+        let index = match algorithm {
+            A::HS256 => 0,
+            A::HS384 => 1,
+            A::HS512 => 2,
+            A::ES256 => 3,
+            A::ES384 => 4,
+            A::RS256 => 5,
+            A::RS384 => 6,
+            A::RS512 => 7,
+            A::PS256 => 8,
+            A::PS384 => 9,
+            A::PS512 => 10,
+            A::EdDSA => 11,
+            // An algorithm added later: its rules are made for each verification.
+            _ => return None,
+        };
+        self.0.get(index)
+    }
+}
+
+impl core::fmt::Debug for Validations {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Validations")
     }
 }
