@@ -18,6 +18,7 @@ use actix_web::{App, HttpRequest, test, web};
 use bench::paths::{ITEMS_PATH, resolve_token};
 use criterion::{BatchSize, Criterion};
 use demo_app::app::AppState;
+use scopes_runtime::oauth2::TokenCache;
 use scopes_runtime::{BearerToken, ErrorStyle, JwtKeys, TokenConfig, VerifiedToken};
 
 fn request(tokens: &TokenConfig, token: &str) -> HttpRequest {
@@ -61,18 +62,27 @@ where
     })
 }
 
-fn requests(c: &mut Criterion, tokens: &TokenConfig, token: &str) {
+fn requests(c: &mut Criterion, tokens: &TokenConfig, cached: &TokenConfig, token: &str) {
     let system = actix_web::rt::System::new();
-    let state = AppState::new(
-        tokens.clone(),
-        Duration::from_secs(1800),
-        ErrorStyle::Tutorial,
-    );
-    let (dsl, hand, verified, open) = system.block_on(async {
+    let state = |tokens: &TokenConfig| {
+        AppState::new(
+            tokens.clone(),
+            Duration::from_secs(1800),
+            ErrorStyle::Tutorial,
+        )
+    };
+    let (demo, demo_uncached) = (state(cached), state(tokens));
+    let (dsl, dsl_uncached, minimal) = system.block_on(async {
+        (
+            test::init_service(App::new().configure(|cfg| demo.configure(cfg))).await,
+            test::init_service(App::new().configure(|cfg| demo_uncached.configure(cfg))).await,
+            test::init_service(App::new().configure(minimal_server::configure)).await,
+        )
+    });
+    let (hand, verified, open) = system.block_on(async {
         let hand_tokens = tokens.clone();
         let verified_tokens = tokens.clone();
         (
-            test::init_service(App::new().configure(|cfg| state.configure(cfg))).await,
             test::init_service(
                 App::new()
                     .configure(|cfg| bench::baseline::configure_handwritten(cfg, hand_tokens)),
@@ -97,6 +107,20 @@ fn requests(c: &mut Criterion, tokens: &TokenConfig, token: &str) {
     system.block_on(async {
         group.bench_function("dsl_demo_app", |b| {
             b.iter_batched(request, |req| one_request(&dsl, req), BatchSize::SmallInput)
+        });
+        group.bench_function("dsl_demo_app_no_cache", |b| {
+            b.iter_batched(
+                request,
+                |req| one_request(&dsl_uncached, req),
+                BatchSize::SmallInput,
+            )
+        });
+        group.bench_function("minimal", |b| {
+            b.iter_batched(
+                request,
+                |req| one_request(&minimal, req),
+                BatchSize::SmallInput,
+            )
         });
         group.bench_function("hand_written", |b| {
             b.iter_batched(
@@ -124,7 +148,9 @@ fn requests(c: &mut Criterion, tokens: &TokenConfig, token: &str) {
 }
 
 fn micro(c: &mut Criterion) {
-    let tokens = TokenConfig::new(JwtKeys::hs256(bench::SECRET_KEY).expect("key"));
+    // Verification as it is without the verified-token cache; `cached` as apps run it.
+    let cached = TokenConfig::new(JwtKeys::hs256(bench::SECRET_KEY).expect("key"));
+    let tokens = cached.clone().token_cache(TokenCache::disabled());
     let token = tokens
         .issue("johndoe", ["me", "items"], Duration::from_secs(3600))
         .expect("token");
@@ -148,6 +174,14 @@ fn micro(c: &mut Criterion) {
     group.bench_function("graph_node", |b| {
         b.iter_batched(
             || request(&tokens, &token),
+            |req| resolve_token(&req),
+            BatchSize::SmallInput,
+        )
+    });
+    let _ = cached.verify_cached(&token);
+    group.bench_function("graph_node_cache_hit", |b| {
+        b.iter_batched(
+            || request(&cached, &token),
             |req| resolve_token(&req),
             BatchSize::SmallInput,
         )
@@ -189,7 +223,7 @@ fn micro(c: &mut Criterion) {
     });
     group.finish();
 
-    requests(c, &tokens, &token);
+    requests(c, &tokens, &cached, &token);
 }
 
 fn main() {

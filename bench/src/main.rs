@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Phases: HTTP throughput and latency of `GET /users/me/items/` (demo-app, the hand-written
-//! baseline, the no-auth ceiling, the FastAPI original), `GET /status/` latency under login
+//! baseline, the minimal app that shares nothing with the runtime, the no-auth ceiling, the
+//! FastAPI original), `GET /status/` latency under login
 //! load, heap allocations per request, compile time of generated crates, and criterion micro
 //! benches. Load comes from wrk (`apt-get install wrk`) on loopback; the harness installs
 //! nothing but the FastAPI venv.
@@ -133,39 +134,32 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
-    fn rust_server(&self, name: &str, args: &[&str], cpus: Option<&str>) -> Result<Server, String> {
-        let port = free_port()?;
-        let (program, variant): (&str, &[&str]) = match name {
-            "demo-app" => ("demo-app", &[]),
-            "hand-written" => ("baseline-server", &["--variant", "hand"]),
-            "no-auth" => ("baseline-server", &["--variant", "noauth"]),
-            "DSL in baseline binary" => ("baseline-server", &["--variant", "dsl"]),
-            other => return Err(format!("unknown server {other}")),
-        };
-        let mut cmd = pinned(cpus, &self.bin_dir.join(program));
-        cmd.args(variant)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--workers",
-                "1",
-                "--log-level",
-                "warn",
-            ])
-            .args(args)
-            .env("SECRET_KEY", bench::SECRET_KEY);
-        Server::start(
-            name,
-            cmd,
-            port,
-            &self.log(&format!("{name}-{port}")),
-            Duration::from_secs(20),
-        )
+    /// Starts the Rust contender `spec` on `port` with one worker, its output to `log`.
+    pub(crate) fn start_rust(
+        &self,
+        spec: &harness::http::Spec,
+        port: u16,
+        cpus: Option<&str>,
+        log: &Path,
+    ) -> Result<Server, String> {
+        let mut cmd = pinned(cpus, &self.bin_dir.join(spec.program));
+        cmd.args(spec.args)
+            .args(["--port", &port.to_string(), "--workers", "1"])
+            .env("SECRET_KEY", bench::SECRET_KEY)
+            // The log level is the contender's: its arguments, or the program's default.
+            .env_remove("LOG_LEVEL");
+        Server::start(spec.name, cmd, port, log, Duration::from_secs(20))
     }
 
-    /// demo-app, the hand-written baseline or the no-auth ceiling, one worker.
+    /// The Rust contender named `name` (demo-app, the hand-written baseline, ..; see
+    /// [`harness::http::RUST_CONTENDERS`]), one worker.
     pub(crate) fn start(&self, name: &str, cpus: Option<&str>) -> Result<Server, String> {
-        self.rust_server(name, &[], cpus)
+        let spec = harness::http::RUST_CONTENDERS
+            .iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| format!("unknown server {name}"))?;
+        let port = free_port()?;
+        self.start_rust(spec, port, cpus, &self.log(&format!("{name}-{port}")))
     }
 
     pub(crate) fn log(&self, name: &str) -> PathBuf {
@@ -189,6 +183,8 @@ fn build(root: &Path, config: &Config) -> Result<Duration, String> {
             "demo-app",
             "-p",
             "bench",
+            "-p",
+            "minimal-server",
             "--bins",
         ])
         .status()
@@ -233,7 +229,7 @@ fn run() -> Result<(), String> {
     let mut report = Report::new(&config);
     report.load_start = harness::report::loadavg();
     report.release_profile = harness::report::release_profile(&root);
-    eprintln!("[build] cargo build --release -p demo-app -p bench --bins");
+    eprintln!("[build] cargo build --release -p demo-app -p bench -p minimal-server --bins");
     report.build_time = Some(build(&root, &config)?);
 
     let tokens = TokenConfig::new(JwtKeys::hs256(bench::SECRET_KEY).map_err(|e| e.to_string())?);

@@ -1,5 +1,6 @@
-//! The hand-written baseline answers like demo-app (status, body, `WWW-Authenticate`), so
-//! that the benchmarks compare equal work. No timing here.
+//! The hand-written baselines answer like demo-app (status, body, `WWW-Authenticate`), so
+//! that the benchmarks compare equal work: `bench::baseline` on every route, the minimal
+//! app (`minimal-server`) on the one it serves. No timing here.
 
 use std::time::Duration;
 
@@ -32,6 +33,9 @@ async fn hand_written_answers_like_demo_app() {
             bench::baseline::configure_handwritten_verified(cfg, verified_tokens)
         }))
         .await;
+    let minimal = test::init_service(App::new().configure(minimal_server::configure)).await;
+    // The minimal app holds the tutorial's key itself: the bench signs with the same one.
+    assert_eq!(minimal_server::SECRET_KEY, bench::SECRET_KEY);
 
     let token = |sub: &str, scopes: &[&str]| {
         config
@@ -68,7 +72,22 @@ async fn hand_written_answers_like_demo_app() {
             let got = answer(test::call_service(&verified, request()).await).await;
             assert_eq!(got, expected, "hand-written on VerifiedToken, GET {path}");
         }
+        // The minimal app serves /users/me/items/ alone, every case of it.
+        if path == "/users/me/items/" {
+            let got = answer(test::call_service(&minimal, request()).await).await;
+            assert_eq!(got, expected, "minimal, GET {path} with {bearer:?}");
+        }
     }
+    let items = test::TestRequest::get()
+        .uri("/users/me/items/")
+        .insert_header((
+            AUTHORIZATION,
+            format!("Bearer {}", token("johndoe", &["me", "items"])),
+        ))
+        .to_request();
+    let (status, _, body) = answer(test::call_service(&minimal, items).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, r#"[{"item_id":"Foo","owner":"johndoe"}]"#);
 }
 
 async fn answer(

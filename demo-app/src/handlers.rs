@@ -9,7 +9,7 @@
 use actix_web::{Responder, get, web};
 use scopes_runtime::services::Services;
 use scopes_runtime::{Depends, Security, secured, services};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::auth::{get_current_active_user, get_current_user, login_for_access_token};
 use crate::docs::{swagger_ui, swagger_ui_slash};
@@ -38,12 +38,28 @@ pub async fn read_users_me(current_user: Depends<get_current_active_user>) -> im
 #[secured(scopes = ["items"])]
 #[get("/users/me/items/")]
 pub async fn read_own_items(current_user: Security<get_current_active_user>) -> impl Responder {
-    web::Json(json!([{ "item_id": "Foo", "owner": current_user.username }]))
+    web::Json([Item {
+        item_id: "Foo",
+        owner: current_user.into_inner().username,
+    }])
+}
+
+/// One of the tutorial's items (serialised as the original's `{"item_id": .., "owner": ..}`).
+#[derive(Serialize)]
+struct Item {
+    item_id: &'static str,
+    owner: String,
+}
+
+/// The tutorial's `{"status": "ok"}`.
+#[derive(Serialize)]
+struct Status {
+    status: &'static str,
 }
 
 /// Any valid token, no scope, disabled users too.
 #[secured]
 #[get("/status/")]
 pub async fn read_system_status(_current_user: Depends<get_current_user>) -> impl Responder {
-    web::Json(json!({ "status": "ok" }))
+    web::Json(Status { status: "ok" })
 }

@@ -1,8 +1,13 @@
 //! Heap allocations per secured request, in process: allocation-counter's counting global
 //! allocator (per thread) around `actix_web::test::call_service` plus reading the body, for
-//! the DSL app (demo-app's `AppState`), the hand-written baseline and the no-auth ceiling.
-//! All three include actix-web's own allocations; the differences are what the security
-//! code costs. The breakdown measures the pieces one by one.
+//! the DSL app (demo-app's `AppState`), the hand-written baseline, the minimal app (which
+//! shares nothing with the runtime) and the no-auth ceiling. All include actix-web's own
+//! allocations; the differences are what the security code costs. The breakdown measures
+//! the pieces one by one.
+//! demo-app's app is measured twice: as it runs by default (its `TokenConfig`'s cache of
+//! verified tokens answering for the one token after the warm-up) and with the cache off
+//! (`TokenCache::disabled()`, every token verified again), as `demo-app
+//! --token-cache-entries 0` runs.
 
 use std::future::Future;
 use std::pin::pin;
@@ -16,8 +21,10 @@ use actix_web::{App, web};
 use allocation_counter::{AllocationInfo, measure};
 use bench::paths::{ITEMS_PATH, resolve_token};
 use demo_app::app::AppState;
+use scopes_runtime::oauth2::TokenCache;
 use scopes_runtime::{BearerToken, ErrorStyle, VerifiedToken};
 
+use super::http::{MINIMAL, NO_CACHE};
 use crate::Ctx;
 
 /// Polls `fut` to completion on this thread (the measured futures never wait on I/O).
@@ -131,8 +138,12 @@ fn pieces(ctx: &Ctx) -> Result<Vec<PieceAllocs>, String> {
         .strip_prefix("Authorization: Bearer ")
         .unwrap_or_default()
         .to_owned();
+    // The pieces that verify, measured both ways: with the cache off (what a verification
+    // costs) and answered from the cache (what demo-app does by default for a token seen
+    // before).
     let tokens = ctx.tokens.clone();
-    let request = || {
+    let uncached = ctx.tokens.clone().token_cache(TokenCache::disabled());
+    let request = |tokens: &scopes_runtime::TokenConfig| {
         TestRequest::get()
             .insert_header((AUTHORIZATION, format!("Bearer {token}")))
             .app_data(web::Data::new(tokens.clone()))
@@ -142,7 +153,7 @@ fn pieces(ctx: &Ctx) -> Result<Vec<PieceAllocs>, String> {
     out.push(piece("`SecurityScopes` construction (`items me`)", || {
         std::hint::black_box(std::hint::black_box(ITEMS_PATH).scopes());
     }));
-    let req = request();
+    let req = request(&tokens);
     out.push(piece("`BearerToken::from_headers`", || {
         let _ = std::hint::black_box(BearerToken::from_headers(&req));
     }));
@@ -152,17 +163,33 @@ fn pieces(ctx: &Ctx) -> Result<Vec<PieceAllocs>, String> {
             let _ = std::hint::black_box(tokens.verify(&token));
         },
     ));
-    let req = request();
+    let req = request(&uncached);
     out.push(piece(
-        "`Security<VerifiedToken>` as demo-app's graph resolves it (parse, verify)",
+        "`Security<VerifiedToken>` as demo-app's graph resolves it, cache off (parse, verify)",
         || {
             std::hint::black_box(resolve_token(&req));
         },
     ));
-    let req = request();
+    // A token the cache has seen.
+    let _ = tokens.verify_cached(&token);
+    let req = request(&tokens);
+    out.push(piece(
+        "`Security<VerifiedToken>` as demo-app's graph resolves it, from the token cache",
+        || {
+            std::hint::black_box(resolve_token(&req));
+        },
+    ));
+    let req = request(&uncached);
     let scopes = std::hint::black_box(ITEMS_PATH).scopes();
     out.push(piece(
-        "`VerifiedToken::authenticate` (first call in a request: parse, verify, keep in the request)",
+        "`VerifiedToken::authenticate`, cache off (first call in a request: parse, verify, keep in the request)",
+        || {
+            let _ = std::hint::black_box(VerifiedToken::authenticate(&req, scopes));
+        },
+    ));
+    let req = request(&tokens);
+    out.push(piece(
+        "`VerifiedToken::authenticate`, from the token cache (first call in a request: keep in the request)",
         || {
             let _ = std::hint::black_box(VerifiedToken::authenticate(&req, scopes));
         },
@@ -211,6 +238,13 @@ pub(crate) fn run(ctx: &Ctx) -> Result<AllocResults, String> {
             ErrorStyle::Tutorial,
         );
         let dsl = test::init_service(App::new().configure(|cfg| state.configure(cfg))).await;
+        let uncached_state = AppState::new(
+            ctx.tokens.clone().token_cache(TokenCache::disabled()),
+            Duration::from_secs(1800),
+            ErrorStyle::Tutorial,
+        );
+        let uncached =
+            test::init_service(App::new().configure(|cfg| uncached_state.configure(cfg))).await;
         let tokens = ctx.tokens.clone();
         let hand = test::init_service(
             App::new().configure(|cfg| bench::baseline::configure_handwritten(cfg, tokens)),
@@ -222,10 +256,12 @@ pub(crate) fn run(ctx: &Ctx) -> Result<AllocResults, String> {
                 .configure(|cfg| bench::baseline::configure_handwritten_verified(cfg, tokens)),
         )
         .await;
+        let minimal = test::init_service(App::new().configure(minimal_server::configure)).await;
         let open =
             test::init_service(App::new().configure(bench::baseline::configure_noauth)).await;
         Ok::<_, String>(vec![
             per_request("demo-app", &dsl, request, requests).await?,
+            per_request(NO_CACHE, &uncached, request, requests).await?,
             per_request("hand-written", &hand, request, requests).await?,
             per_request(
                 "hand-written on VerifiedToken",
@@ -234,12 +270,13 @@ pub(crate) fn run(ctx: &Ctx) -> Result<AllocResults, String> {
                 requests,
             )
             .await?,
+            per_request(MINIMAL, &minimal, request, requests).await?,
             per_request("no-auth", &open, request, requests).await?,
         ])
     })?;
     for app in &apps {
         eprintln!(
-            "[alloc] {:<13} {:.2} allocations/request ({:.0} bytes)",
+            "[alloc] {:<29} {:.2} allocations/request ({:.0} bytes)",
             app.name, app.count, app.bytes
         );
     }

@@ -421,8 +421,9 @@ impl Report {
                  (\"paired\"). After each run the harness waits until that server is idle \
                  (its CPU time no longer moving; uvicorn sometimes takes a few tenths of a second \
                  to work off a run's tail), so that no run starts on a CPU still busy with the one before. The Rust \
-                 servers log at `warn` (the access-log middleware runs but prints nothing), \
-                 uvicorn with `--log-level warning --no-access-log`.\n\n\
+                 servers log at `warn` (the access-log middleware runs but prints nothing) except \
+                 **demo-app (info log)**; **minimal** has no logging at all; uvicorn runs with \
+                 `--log-level warning --no-access-log`.\n\n\
                  - **demo-app**: the release binary, the tutorial on the DSL.\n\
                  - **hand-written**: `bench/src/baseline.rs`, the same app without the DSL: \
                  `get_current_user` / `get_current_active_user` as plain functions, scope lists \
@@ -434,32 +435,75 @@ impl Report {
                  hand-written baseline's binary (`baseline-server --variant dsl`): the same `main`, \
                  the same build, only the app differs; if it matches demo-app, the binary is not \
                  what separates demo-app from hand-written.\n\
-                 - **FastAPI**: the original under uvicorn, one process.\n",
+                 - **minimal**: `bench/minimal` (`minimal-server`), the obvious hand-written app \
+                 for the tutorial's route and nothing else, sharing nothing with scopes-runtime \
+                 or demo-app: plain actix-web and `jsonwebtoken` 12. One handler reads \
+                 `Authorization: Bearer ..`, `jsonwebtoken::decode`s it (HS256, the tutorial's \
+                 key, `exp` checked) into `{{ sub, scopes }}`, looks the user up in a `HashMap` \
+                 of the tutorial's users (borrowed, not cloned), checks `items` and `me` and \
+                 `disabled`, and answers the same JSON (`json!`, as demo-app does; \
+                 `bench/tests/baseline.rs` checks it answers like demo-app). No middleware, no \
+                 logging, no fallback service, one route: what an actix-web user writes without \
+                 the DSL, the floor demo-app is held to.\n\
+                 - **demo-app (info log)**: demo-app as `cargo run -p demo-app` starts it, at its \
+                 default log level (`info`): one access-log line per request on stderr, which \
+                 the harness sends to a file under `target/` (as a deployment sends it to a log \
+                 file){}.\n\
+                 - **demo-app (no cache)**: demo-app with `--token-cache-entries 0` (at `warn`): \
+                 every request's token verified from scratch{}.\n\
+                 - **FastAPI**: the original under uvicorn, one process{}.\n",
                 http.connections,
                 http.duration.as_secs(),
-                http.rounds
+                http.rounds,
+                match &http.info_log {
+                    Some(log) => format!(
+                        "; this run: {} lines ({:.0} MB) for {} requests, `{}`",
+                        log.lines,
+                        log.bytes as f64 / 1e6,
+                        log.requests,
+                        log.path
+                            .file_name()
+                            .map(|f| f.to_string_lossy().into_owned())
+                            .unwrap_or_default()
+                    ),
+                    None => String::new(),
+                },
+                match http
+                    .skipped
+                    .iter()
+                    .find(|(name, _)| *name == super::http::NO_CACHE)
+                {
+                    Some((_, why)) => format!("; **not run**: {why}"),
+                    None => String::new(),
+                },
+                if http.get("FastAPI").is_some() {
+                    ""
+                } else {
+                    "; not run"
+                }
             );
             let hand = http.get("hand-written");
+            let minimal = http.get(super::http::MINIMAL);
             let _ = writeln!(
                 md,
-                "| contender | req/s | p50 ms | p90 ms | p99 ms | req/s vs hand-written (paired) | req/s per round |\n\
-                 |---|---:|---:|---:|---:|---:|---|"
+                "| contender | req/s | p50 ms | p90 ms | p99 ms | req/s vs hand-written (paired) | req/s vs minimal (paired) | req/s per round |\n\
+                 |---|---:|---:|---:|---:|---:|---:|---|"
             );
             for c in &http.contenders {
-                let vs = if hand.is_some() {
-                    http.paired(&c.name, "hand-written", |w| w.rps)
-                } else {
-                    f64::NAN
+                let vs = |base: Option<&super::http::Contender>| match base {
+                    Some(base) => fmt(http.paired(&c.name, &base.name, |w| w.rps), 3),
+                    None => "n/a".to_owned(),
                 };
                 let _ = writeln!(
                     md,
-                    "| {} | {:.0} | {} | {} | {} | {} | {} |",
+                    "| {} | {:.0} | {} | {} | {} | {} | {} | {} |",
                     c.name,
                     c.rps(),
                     ms(c.p50()),
                     ms(c.p90()),
                     ms(c.p99()),
-                    fmt(vs, 3),
+                    vs(hand),
+                    vs(minimal),
                     c.runs
                         .iter()
                         .map(|r| format!("{:.0}", r.rps))
@@ -563,10 +607,14 @@ impl Report {
                  In process: allocation-counter's counting global allocator around \
                  `actix_web::test::call_service` and reading the body, one `GET /users/me/items/` \
                  with a valid token at a time ({} requests after 20 warm-up ones), for demo-app's \
-                 app (`AppState::configure`, the DSL), the hand-written baseline, the \
+                 app (`AppState::configure`, the DSL; the one token answered from its \
+                 `TokenConfig`'s cache of verified tokens after the warm-up), the same with that \
+                 cache off (**demo-app (no cache)**: `TokenCache::disabled()`, as \
+                 `--token-cache-entries 0`), the hand-written baseline, the \
                  hand-written route on the runtime's `VerifiedToken` extractor instead of \
-                 `TokenConfig::verify` and the no-auth ceiling, without the access-log \
-                 middleware. All include actix-web's own allocations (request, response, \
+                 `TokenConfig::verify`, the minimal app (`minimal_server::configure`: \
+                 `jsonwebtoken::decode` and a `HashMap`, nothing of the runtime) and the no-auth \
+                 ceiling, without the access-log middleware (the minimal app has none). All include actix-web's own allocations (request, response, \
                  routing); the difference to no-auth is what the security costs. demo-app reads \
                  the token as a node of the dependency graph (`Security<VerifiedToken>`): the \
                  compiler sees that nothing else in the handler's tree can read it, so the \
@@ -668,13 +716,17 @@ impl Report {
                  call. `bearer`: reading `Authorization: Bearer ..` (`BearerToken::from_headers` \
                  against a hand-written split); `verify`: HS256 decode and claim checks \
                  (`TokenConfig::verify`), `Security<VerifiedToken>` as demo-app's graph resolves \
-                 it (parse + verify, not shared), `VerifiedToken::authenticate` for the first \
+                 it (parse + verify, not shared; with the verified-token cache switched off) and \
+                 as it resolves a token the cache knows (`graph_node_cache_hit`), \
+                 `VerifiedToken::authenticate` for the first \
                  dependency of a request (parse + verify + keep in the request) and for the next \
-                 ones (cache hit); \
+                 ones (the request's own cache); \
                  `scopes`: building `SecurityScopes`, `VerifiedToken::require_scopes` granted \
                  and refused, and the hand-written loop; `request`: one whole \
                  `GET /users/me/items/` in process (`actix_web::test::call_service`, body read, \
-                 no middleware) through each app of the allocation table: the CPU cost per \
+                 no middleware) through each app of the allocation table (`dsl_demo_app`: with \
+                 the verified-token cache, as demo-app runs; `dsl_demo_app_no_cache`: every \
+                 token verified, like the hand-written apps): the CPU cost per \
                  request without the network, the kernel or wrk, so the least noisy comparison \
                  of the DSL with the hand-written code.\n\n\
                  | bench | median |\n|---|---:|",
@@ -708,74 +760,171 @@ impl Report {
              - Under login load the p50 of `/status/` drops below its idle value: the busy cores \
              no longer sleep between requests, so wake-ups are faster.\n\
              - Nothing here is asserted: `cargo test` runs the harness's parsing tests and a \
-             check that the hand-written baseline answers exactly like demo-app; it times \
-             nothing.\n"
+             check that the hand-written baselines (`bench/src/baseline.rs`, and the minimal \
+             app on its route) answer exactly like demo-app; it times nothing.\n"
         );
         md
+    }
+
+    /// The summary rows of the HTTP phase; every ratio paired within rounds.
+    fn http_summary(&self, http: &HttpResults, md: &mut String) {
+        use super::http::{DSL_CONTROL, INFO_LOG, MINIMAL, NO_CACHE};
+        let mut row = |label: &str, target: &str, measured: String, met: &str| {
+            let _ = writeln!(md, "| {label} | {target} | {measured} | {met} |");
+        };
+        // `a / b` of requests per second, paired, with both medians.
+        let rps = |a: &str, b: &str| {
+            let (x, y) = (http.get(a)?, http.get(b)?);
+            let r = http.paired(a, b, |w| w.rps);
+            let measured = format!(
+                "{} (medians {:.0} vs {:.0} req/s)",
+                fmt(r, 3),
+                x.rps(),
+                y.rps()
+            );
+            Some((r, measured))
+        };
+        let Some(dsl) = http.get("demo-app") else {
+            return;
+        };
+        if let Some(hand) = http.get("hand-written") {
+            let r = http.paired("demo-app", "hand-written", |w| w.rps);
+            row(
+                "throughput DSL / hand-written (median of per-round ratios)",
+                "≥ 0.97",
+                format!(
+                    "{} (medians {:.0} vs {:.0} req/s: {})",
+                    fmt(r, 3),
+                    dsl.rps(),
+                    hand.rps(),
+                    fmt(ratio(dsl.rps(), hand.rps()), 3)
+                ),
+                met(r >= 0.97),
+            );
+            let p = http.paired("demo-app", "hand-written", |w| w.p99);
+            row(
+                "p99 DSL / hand-written (median of per-round ratios)",
+                "≤ 1.05",
+                format!(
+                    "{} (medians {} vs {} ms)",
+                    fmt(p, 3),
+                    ms(dsl.p99()),
+                    ms(hand.p99())
+                ),
+                met(p <= 1.05),
+            );
+            if http.get(DSL_CONTROL).is_some() {
+                row(
+                    "throughput DSL / hand-written, both from the baseline binary",
+                    "report",
+                    fmt(http.paired(DSL_CONTROL, "hand-written", |w| w.rps), 3),
+                    "—",
+                );
+            }
+        }
+        if let Some((r, measured)) = rps("demo-app", MINIMAL) {
+            row(
+                "throughput demo-app / minimal (warn)",
+                "≥ 1.0",
+                measured,
+                met(r >= 1.0),
+            );
+        }
+        if let Some((_, measured)) = rps(INFO_LOG, MINIMAL) {
+            row(
+                "throughput demo-app / minimal (default info log)",
+                "report",
+                measured,
+                "—",
+            );
+        }
+        if let Some(minimal) = http.get(MINIMAL) {
+            match (
+                rps(NO_CACHE, MINIMAL),
+                http.skipped.iter().find(|(name, _)| *name == NO_CACHE),
+            ) {
+                (Some((r, measured)), _) => row(
+                    "throughput demo-app (no cache) / minimal (warn)",
+                    "≥ 0.97",
+                    measured,
+                    met(r >= 0.97),
+                ),
+                (None, Some((_, why))) => row(
+                    "throughput demo-app (no cache) / minimal (warn)",
+                    "≥ 0.97",
+                    format!("not run: {why}"),
+                    "—",
+                ),
+                (None, None) => {}
+            }
+            let p = http.paired("demo-app", MINIMAL, |w| w.p99);
+            row(
+                "p99 demo-app / minimal (median of per-round ratios)",
+                "≤ 1.0",
+                format!(
+                    "{} (medians {} vs {} ms)",
+                    fmt(p, 3),
+                    ms(dsl.p99()),
+                    ms(minimal.p99())
+                ),
+                met(p <= 1.0),
+            );
+        }
+        if let Some((r, measured)) = rps("demo-app", "no-auth") {
+            row(
+                "throughput demo-app / no-auth (warn)",
+                "≥ 0.9",
+                measured,
+                met(r >= 0.9),
+            );
+        }
+        if let Some((_, measured)) = rps(INFO_LOG, "no-auth") {
+            row(
+                "throughput demo-app / no-auth (info log)",
+                "report",
+                measured,
+                "—",
+            );
+        }
+        if let Some((r, measured)) = rps(INFO_LOG, "demo-app") {
+            row(
+                "throughput demo-app info log / demo-app warn",
+                "≥ 0.95",
+                measured,
+                met(r >= 0.95),
+            );
+        }
+        match http.get("FastAPI") {
+            Some(py) => row(
+                "throughput demo-app / FastAPI",
+                "report",
+                format!(
+                    "{:.1}× ({:.0} vs {:.0} req/s)",
+                    ratio(dsl.rps(), py.rps()),
+                    dsl.rps(),
+                    py.rps()
+                ),
+                "—",
+            ),
+            None => row(
+                "throughput demo-app / FastAPI",
+                "report",
+                format!(
+                    "skipped: {}",
+                    self.fastapi_skipped.as_deref().unwrap_or("not run")
+                ),
+                "—",
+            ),
+        }
     }
 
     fn summary(&self, md: &mut String) {
         let _ = writeln!(
             md,
-            "## Summary\n\n| goal (issue 6) | target | measured | met |\n|---|---|---|---|"
+            "## Summary\n\n| goal (issues 6 and 16) | target | measured | met |\n|---|---|---|---|"
         );
-        if let Some(http) = &self.http
-            && let (Some(dsl), Some(hand)) = (http.get("demo-app"), http.get("hand-written"))
-        {
-            let r = http.paired("demo-app", "hand-written", |w| w.rps);
-            let _ = writeln!(
-                md,
-                "| throughput DSL / hand-written (median of per-round ratios) | ≥ 0.97 | {} (medians {:.0} vs {:.0} req/s: {}) | {} |",
-                fmt(r, 3),
-                dsl.rps(),
-                hand.rps(),
-                fmt(ratio(dsl.rps(), hand.rps()), 3),
-                met(r >= 0.97)
-            );
-            let p = http.paired("demo-app", "hand-written", |w| w.p99);
-            let _ = writeln!(
-                md,
-                "| p99 DSL / hand-written (median of per-round ratios) | ≤ 1.05 | {} (medians {} vs {} ms) | {} |",
-                fmt(p, 3),
-                ms(dsl.p99()),
-                ms(hand.p99()),
-                met(p <= 1.05)
-            );
-            if http.get(super::http::DSL_CONTROL).is_some() {
-                let _ = writeln!(
-                    md,
-                    "| throughput DSL / hand-written, both from the baseline binary | report | {} | — |",
-                    fmt(
-                        http.paired(super::http::DSL_CONTROL, "hand-written", |w| w.rps),
-                        3
-                    )
-                );
-            }
-            if let Some(open) = http.get("no-auth") {
-                let _ = writeln!(
-                    md,
-                    "| throughput DSL / no-auth ceiling | report | {} | — |",
-                    fmt(ratio(dsl.rps(), open.rps()), 3)
-                );
-            }
-            match http.get("FastAPI") {
-                Some(py) => {
-                    let _ = writeln!(
-                        md,
-                        "| throughput demo-app / FastAPI | report | {:.1}× ({:.0} vs {:.0} req/s) | — |",
-                        ratio(dsl.rps(), py.rps()),
-                        dsl.rps(),
-                        py.rps()
-                    );
-                }
-                None => {
-                    let _ = writeln!(
-                        md,
-                        "| throughput demo-app / FastAPI | report | skipped: {} | — |",
-                        self.fastapi_skipped.as_deref().unwrap_or("not run")
-                    );
-                }
-            }
+        if let Some(http) = &self.http {
+            self.http_summary(http, md);
         }
         if let Some(login) = &self.login {
             for t in &login.targets {
@@ -806,6 +955,17 @@ impl Report {
                     met(dsl.count <= hand.count)
                 );
             }
+            if let (Some(dsl), Some(minimal)) =
+                (alloc.get("demo-app"), alloc.get(super::http::MINIMAL))
+            {
+                let _ = writeln!(
+                    md,
+                    "| allocations per request, demo-app vs minimal | demo-app ≤ minimal | {:.2} vs {:.2} | {} |",
+                    dsl.count,
+                    minimal.count,
+                    met(dsl.count <= minimal.count)
+                );
+            }
             if let Some(p) = alloc.pieces.first() {
                 let _ = writeln!(
                     md,
@@ -824,17 +984,32 @@ impl Report {
                     .map(|b| b.median_ns)
             };
             if let (Some(dsl), Some(hand), Some(verified)) = (
-                find("dsl_demo_app"),
+                find("dsl_demo_app_no_cache"),
                 find("hand_written"),
                 find("hand_written_verified_token"),
             ) {
                 let _ = writeln!(
                     md,
-                    "| in-process CPU per request (criterion), DSL / hand-written | report | {} ({:.2} vs {:.2} µs); DSL / hand-written on the `VerifiedToken` extractor (which shares the claims through the request): {} | — |",
+                    "| in-process CPU per request (criterion), DSL / hand-written, both verifying every token | report | {} ({:.2} vs {:.2} µs); DSL / hand-written on the `VerifiedToken` extractor (which shares the claims through the request): {} | — |",
                     fmt(ratio(dsl, hand), 3),
                     dsl / 1e3,
                     hand / 1e3,
                     fmt(ratio(dsl, verified), 3)
+                );
+            }
+            if let (Some(cached), Some(uncached), Some(minimal)) = (
+                find("dsl_demo_app"),
+                find("dsl_demo_app_no_cache"),
+                find("minimal"),
+            ) {
+                let _ = writeln!(
+                    md,
+                    "| in-process CPU per request (criterion), minimal / demo-app | report | with the token cache {} ({:.2} vs {:.2} µs), without it {} ({:.2} µs) | — |",
+                    fmt(ratio(minimal, cached), 3),
+                    minimal / 1e3,
+                    cached / 1e3,
+                    fmt(ratio(minimal, uncached), 3),
+                    uncached / 1e3
                 );
             }
         }
