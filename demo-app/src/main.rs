@@ -40,7 +40,9 @@ fn main() -> ExitCode {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    logging::init(&args.log_level);
+    // Dropped last, as `serve` returns: once the server has stopped and the last line
+    // (`stopped`, or the error) is logged, it writes what is still queued (see `logging`).
+    let _log = logging::init(&args.log_level);
     let fail = |error: keys::ConfigError| {
         tracing::error!(%error, "invalid key configuration");
         eprintln!("error: {error}");

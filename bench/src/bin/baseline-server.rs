@@ -68,7 +68,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    logging::init(&args.log_level);
+    // Kept until `main` returns, as demo-app's `main` keeps it: dropping it writes what the
+    // log's thread still holds.
+    let _log = logging::init(&args.log_level);
     let secret = std::env::var("SECRET_KEY").unwrap_or_else(|_| bench::SECRET_KEY.to_owned());
     let tokens = match JwtKeys::hs256(secret.as_bytes()) {
         Ok(keys) => TokenConfig::new(keys),

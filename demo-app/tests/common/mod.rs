@@ -131,17 +131,7 @@ impl Server {
     /// Sends SIGTERM and waits (up to `timeout`) for the process to exit; its exit status
     /// and its logs.
     pub fn terminate(mut self, timeout: Duration) -> (Option<std::process::ExitStatus>, String) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let deadline = std::time::Instant::now() + timeout;
-        let mut status = None;
-        while std::time::Instant::now() < deadline {
-            if let Ok(Some(exit)) = self.child.try_wait() {
-                status = Some(exit);
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let status = self.sigterm(timeout);
         let err = match status {
             Some(_) => self.join_logs(),
             None => String::new(),
@@ -149,11 +139,29 @@ impl Server {
         (status, err)
     }
 
-    /// Stops the server and returns everything it wrote to stderr.
+    /// Stops the server and returns everything it wrote to stderr: gracefully (SIGTERM),
+    /// so that what its log thread still holds is written; killed if it has not exited
+    /// within 15 s.
     pub fn stop_and_read_logs(mut self) -> String {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if self.sigterm(Duration::from_secs(15)).is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
         self.join_logs()
+    }
+
+    /// Sends SIGTERM; the exit status, if the process exits within `timeout`.
+    fn sigterm(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(exit)) = self.child.try_wait() {
+                return Some(exit);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 
     /// The server's stderr, once it has exited.
