@@ -123,18 +123,18 @@ pub(super) fn write_access_line(
     let micros = Millis(latency).micros();
     buf.extend_from_slice(digits.format(micros / 1000).as_bytes());
     buf.push(b'.');
-    push_padded::<3>(buf, micros % 1000);
+    buf.extend_from_slice(&padded::<3>(micros % 1000));
     buf.push(b'\n');
 }
 
 /// The last `W` decimal digits of `n`, zero-padded.
-fn push_padded<const W: usize>(buf: &mut Vec<u8>, mut n: u64) {
+fn padded<const W: usize>(mut n: u64) -> [u8; W] {
     let mut digits = [b'0'; W];
     for digit in digits.iter_mut().rev() {
         *digit = b'0' + (n % 10) as u8;
         n /= 10;
     }
-    buf.extend_from_slice(&digits);
+    digits
 }
 
 /// The fmt layer's timestamp (RFC 3339 in UTC, to the microsecond:
@@ -163,7 +163,7 @@ impl Clock {
         }
         buf.extend_from_slice(&self.prefix);
         buf.push(b'.');
-        push_padded::<6>(buf, u64::from(since.subsec_micros()));
+        buf.extend_from_slice(&padded::<6>(u64::from(since.subsec_micros())));
         buf.push(b'Z');
         if ansi {
             buf.extend_from_slice(RESET);
@@ -187,20 +187,18 @@ fn civil(secs: u64) -> [u8; 19] {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + u64::from(month <= 2);
-    let mut out = Vec::with_capacity(19);
-    push_padded::<4>(&mut out, year);
-    for (sep, value) in [
-        (b'-', month),
-        (b'-', day),
-        (b'T', rest / 3600),
-        (b':', rest / 60 % 60),
-        (b':', rest % 60),
+    let mut prefix = [0; 19];
+    prefix[..4].copy_from_slice(&padded::<4>(year));
+    for (at, sep, value) in [
+        (4, b'-', month),
+        (7, b'-', day),
+        (10, b'T', rest / 3600),
+        (13, b':', rest / 60 % 60),
+        (16, b':', rest % 60),
     ] {
-        out.push(sep);
-        push_padded::<2>(&mut out, value);
+        prefix[at] = sep;
+        prefix[at + 1..at + 3].copy_from_slice(&padded::<2>(value));
     }
-    let mut prefix = [b'0'; 19];
-    prefix.copy_from_slice(&out);
     prefix
 }
 

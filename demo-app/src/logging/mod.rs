@@ -11,9 +11,9 @@
 //!
 //! [`init`] installs `tracing-subscriber`'s fmt layer over a [`LogWriter`]: each thread
 //! appends its lines to a buffer of its own, and one background thread (`demo-app-log`)
-//! writes the buffers to stderr, one write per buffer every [`WRITE_PAUSE`] (10 ms) under
+//! writes the buffers to stderr, one write per buffer every [`WRITE_PAUSE`](writer::WRITE_PAUSE) (10 ms) under
 //! load, at once when the server is idle. A worker never makes a system call, allocates or
-//! wakes another thread to log; its lines are bounded ([`BUFFER_LIMIT`]: it waits for room
+//! wakes another thread to log; its lines are bounded ([`BUFFER_LIMIT`](writer::BUFFER_LIMIT): it waits for room
 //! rather than drop a line) and written out when [`init`]'s [`LogGuard`] is dropped: `main`
 //! keeps it until the server has stopped (SIGTERM or SIGINT: a graceful stop, every
 //! request under way answered and logged) and the last line (`stopped`, or the error of a
@@ -52,7 +52,7 @@ use smallvec::SmallVec;
 use tracing_subscriber::EnvFilter;
 
 use line::{Clock, Millis, format_ip, write_access_line};
-pub use writer::{BUFFER_LIMIT, LogWriter, WRITE_PAUSE, WriterGuard};
+use writer::{LogWriter, WriterGuard};
 
 /// actix-http logs the error of every connection it fails at `ERROR` under this target
 /// (`stream error: ...`), a malformed request from any client included; the connection

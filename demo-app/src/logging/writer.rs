@@ -198,17 +198,23 @@ impl Shared {
         }
     }
 
-    /// Takes every buffer's lines and writes them; whether there were any.
-    fn write_round(&self, out: &mut dyn Write, spare: &mut Vec<u8>) -> bool {
-        let buffers: Vec<Arc<Buffer>> = {
+    /// Takes every buffer's lines and writes them; whether there were any. `round` and
+    /// `spare` are the background thread's, kept from round to round (no allocation).
+    fn write_round(
+        &self,
+        out: &mut dyn Write,
+        round: &mut Vec<Arc<Buffer>>,
+        spare: &mut Vec<u8>,
+    ) -> bool {
+        {
             let mut buffers = lock(&self.buffers);
             // A buffer only the list holds belongs to a thread that has ended; once it is
             // empty it goes.
             buffers.retain(|b| Arc::strong_count(b) > 1 || !lock(&b.lines).is_empty());
-            buffers.clone()
-        };
+            round.clone_from(&buffers);
+        }
         let mut wrote = false;
-        for buffer in buffers {
+        for buffer in round.drain(..) {
             {
                 let mut lines = lock(&buffer.lines);
                 if lines.is_empty() {
@@ -237,10 +243,10 @@ impl Shared {
 
 /// The background thread.
 fn run(shared: &Shared, mut out: Box<dyn Write + Send>) {
-    let mut spare = Vec::new();
+    let (mut round, mut spare) = (Vec::new(), Vec::new());
     loop {
         let stopping = shared.stopping.load(Ordering::SeqCst);
-        let wrote = shared.write_round(&mut *out, &mut spare);
+        let wrote = shared.write_round(&mut *out, &mut round, &mut spare);
         if stopping {
             break;
         }
@@ -262,7 +268,7 @@ fn run(shared: &Shared, mut out: Box<dyn Write + Send>) {
     // output's lock): a line appended since the round above is written here.
     let mut direct = lock(&shared.direct);
     shared.stopped.store(true, Ordering::Release);
-    shared.write_round(&mut *out, &mut spare);
+    shared.write_round(&mut *out, &mut round, &mut spare);
     for buffer in lock(&shared.buffers).iter() {
         buffer.room.notify_all();
     }
