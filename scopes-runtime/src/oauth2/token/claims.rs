@@ -268,7 +268,8 @@ impl Claims {
         map
     }
 
-    /// Reads verified claims (the signature and times were checked by `jsonwebtoken`).
+    /// Reads verified claims (the signature and the [`Rules`](super::rules::Rules) were
+    /// checked).
     pub(super) fn from_payload(
         payload: Payload,
         scope_claim: ScopeClaim,
@@ -336,14 +337,17 @@ impl Claims {
 /// A token's payload as it is read: the registered claims apart, every other claim in
 /// `extra`, in order (the last of repeated names wins, as in a JSON object read into a map).
 /// Read in one pass, so that the registered claims never go through the map.
+///
+/// `sub`, `exp`, `nbf`, `iss` or `aud` given twice makes the payload unreadable, as it is to
+/// `jsonwebtoken`'s validation.
 pub(super) struct Payload {
     sub: Option<Value>,
-    exp: Option<Value>,
+    pub(super) exp: Option<Value>,
     iat: Option<Value>,
-    nbf: Option<Value>,
-    iss: Option<Value>,
+    pub(super) nbf: Option<Value>,
+    pub(super) iss: Option<Value>,
     jti: Option<Value>,
-    aud: Option<Value>,
+    pub(super) aud: Option<Value>,
     extra: Map<String, Value>,
 }
 
@@ -374,20 +378,25 @@ impl<'de> serde::de::Visitor<'de> for PayloadVisitor {
             extra: Map::new(),
         };
         while let Some(Name(name)) = map.next_key::<Name<'de>>()? {
-            let slot = match &*name {
-                "sub" => &mut payload.sub,
-                "exp" => &mut payload.exp,
-                "iat" => &mut payload.iat,
-                "nbf" => &mut payload.nbf,
-                "iss" => &mut payload.iss,
-                "jti" => &mut payload.jti,
-                "aud" => &mut payload.aud,
+            let (slot, once) = match &*name {
+                "sub" => (&mut payload.sub, true),
+                "exp" => (&mut payload.exp, true),
+                "iat" => (&mut payload.iat, false),
+                "nbf" => (&mut payload.nbf, true),
+                "iss" => (&mut payload.iss, true),
+                "jti" => (&mut payload.jti, false),
+                "aud" => (&mut payload.aud, true),
                 _ => {
                     let value = map.next_value()?;
                     payload.extra.insert(name.into_owned(), value);
                     continue;
                 }
             };
+            if once && slot.is_some() {
+                return Err(serde::de::Error::custom(format_args!(
+                    "duplicate claim `{name}`"
+                )));
+            }
             *slot = Some(map.next_value()?);
         }
         Ok(payload)

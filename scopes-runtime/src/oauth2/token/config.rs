@@ -4,12 +4,14 @@ use core::time::Duration;
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
-use jsonwebtoken::{Header, Validation};
+use jsonwebtoken::Header;
 
 use super::cache::{Held, TokenCache};
 use super::claims::Payload;
+use super::jws::{Jws, VerifyingKey};
 use super::key_ring::KeyRing;
 use super::key_set::{KeySet, Miss};
+use super::rules::Rules;
 use super::{Claims, JwtKeys, ScopeClaim, ScopeMapping, TokenError, TokenErrorKind};
 use crate::oauth2::jwks::{Due, JwksSource};
 
@@ -64,8 +66,6 @@ pub struct TokenConfig {
     mapping: Option<ScopeMapping>,
     max_len: usize,
     cache: TokenCache,
-    /// The `jsonwebtoken` rules, made from the fields above once per algorithm.
-    validations: Arc<Validations>,
 }
 
 /// Where a [`TokenConfig`]'s keys come from.
@@ -131,7 +131,6 @@ impl TokenConfig {
             mapping: None,
             max_len: Self::DEFAULT_MAX_LEN,
             cache: TokenCache::new(),
-            validations: Arc::default(),
         }
     }
 
@@ -140,7 +139,6 @@ impl TokenConfig {
     fn changed(mut self, change: impl FnOnce(&mut Self)) -> Self {
         change(&mut self);
         self.cache = self.cache.emptied();
-        self.validations = Arc::default();
         self
     }
 
@@ -321,10 +319,11 @@ impl TokenConfig {
         if token.len() > self.max_len {
             return Err(TokenError::new(TokenErrorKind::TooLarge));
         }
+        let jws = Jws::parse(token)?;
         match &self.keys {
-            Keys::Fixed(keys) => self.decode(token, keys.algorithm, &keys.decoding),
-            Keys::Ring(ring) => self.verify_in(token, &ring.current().verifying),
-            Keys::Jwks(source) => self.verify_in(token, &source.keys()),
+            Keys::Fixed(keys) => self.decode(&jws, keys.algorithm, &keys.verifying),
+            Keys::Ring(ring) => self.verify_in(&jws, &ring.current().verifying),
+            Keys::Jwks(source) => self.verify_in(&jws, &source.keys()),
         }
     }
 
@@ -425,63 +424,45 @@ impl TokenConfig {
             Ok(Lookup::Miss(miss)) => miss,
             Err(e) => return Some(Err(e)),
         };
-        match self.verify_in(token, &source.keys()) {
+        let outcome = Jws::parse(token).and_then(|jws| self.verify_in(&jws, &source.keys()));
+        match outcome {
             Err(e) if e.kind == TokenErrorKind::UnknownKey => None,
             outcome => Some(miss.settle(self, token, outcome)),
         }
     }
 
-    /// Verifies `token` with the key of `keys` its header chooses.
-    fn verify_in(&self, token: &str, keys: &KeySet) -> Result<Claims, TokenError> {
-        let header = jsonwebtoken::decode_header(token).map_err(TokenError::from_jwt)?;
-        let key = keys.find(&header).map_err(|miss| {
+    /// Verifies `jws` with the key of `keys` its header chooses.
+    fn verify_in(&self, jws: &Jws<'_>, keys: &KeySet) -> Result<Claims, TokenError> {
+        let key = keys.find(jws.alg(), jws.kid()).map_err(|miss| {
             TokenError::new(match miss {
                 Miss::UnknownKid => TokenErrorKind::UnknownKey,
                 Miss::Unusable => TokenErrorKind::AlgorithmMismatch,
             })
         })?;
-        self.decode(token, header.alg, key)
+        self.decode(jws, jws.alg(), key)
     }
 
-    /// Verifies `token`'s signature with `key` under `algorithm`, its times and claims.
+    /// Verifies `jws`'s signature with `key` under `algorithm`, its times and claims.
     fn decode(
         &self,
-        token: &str,
+        jws: &Jws<'_>,
         algorithm: jsonwebtoken::Algorithm,
-        key: &jsonwebtoken::DecodingKey,
+        key: &VerifyingKey,
     ) -> Result<Claims, TokenError> {
-        let fresh;
-        let validation = match self.validations.slot(algorithm) {
-            Some(slot) => slot.get_or_init(|| self.validation(algorithm)),
-            None => {
-                fresh = self.validation(algorithm);
-                &fresh
-            }
-        };
-        let data = jsonwebtoken::decode::<Payload>(token, key, validation)
-            .map_err(TokenError::from_jwt)?;
-        Claims::from_payload(data.claims, self.scope_claim, self.mapping.as_ref())
+        jws.verify(algorithm, key)?;
+        let payload: Payload = jws.payload()?;
+        self.rules().check(&payload)?;
+        Claims::from_payload(payload, self.scope_claim, self.mapping.as_ref())
     }
 
-    /// The `jsonwebtoken` rules for `algorithm`: this configuration's times, issuer and
-    /// audience.
-    fn validation(&self, algorithm: jsonwebtoken::Algorithm) -> Validation {
-        let mut validation = Validation::new(algorithm);
-        validation.leeway = self.leeway;
-        validation.validate_exp = true;
-        validation.validate_nbf = true;
-        validation.validate_aud = true;
-        let mut required = vec!["exp"];
-        if let Some(issuer) = &self.issuer {
-            validation.set_issuer(&[issuer]);
-            required.push("iss");
+    /// The registered claims' rules, now.
+    fn rules(&self) -> Rules<'_> {
+        Rules {
+            leeway: self.leeway,
+            issuer: self.issuer.as_deref(),
+            audience: &self.audience,
+            now: super::claims::now(),
         }
-        if !self.audience.is_empty() {
-            validation.set_audience(&self.audience);
-            required.push("aud");
-        }
-        validation.set_required_spec_claims(&required);
-        validation
     }
 }
 
@@ -506,39 +487,5 @@ impl CacheMiss {
         outcome: Result<Claims, TokenError>,
     ) -> Result<Held, TokenError> {
         outcome.map(|claims| config.cache.keep(token, self.epoch, self.now, claims))
-    }
-}
-
-/// One [`Validation`] per algorithm, made on first use: they allocate, and would on every
-/// verification.
-#[derive(Default)]
-struct Validations([std::sync::OnceLock<Validation>; 12]);
-
-impl Validations {
-    fn slot(&self, algorithm: jsonwebtoken::Algorithm) -> Option<&std::sync::OnceLock<Validation>> {
-        use jsonwebtoken::Algorithm as A;
-        let index = match algorithm {
-            A::HS256 => 0,
-            A::HS384 => 1,
-            A::HS512 => 2,
-            A::ES256 => 3,
-            A::ES384 => 4,
-            A::RS256 => 5,
-            A::RS384 => 6,
-            A::RS512 => 7,
-            A::PS256 => 8,
-            A::PS384 => 9,
-            A::PS512 => 10,
-            A::EdDSA => 11,
-            // An algorithm added later: its rules are made for each verification.
-            _ => return None,
-        };
-        self.0.get(index)
-    }
-}
-
-impl core::fmt::Debug for Validations {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("Validations")
     }
 }

@@ -6,7 +6,9 @@ use core::fmt;
 use jsonwebtoken::jwk::{
     AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm, KeyOperations, PublicKeyUse,
 };
-use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, Header};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
+
+use super::jws::VerifyingKey;
 
 /// The asymmetric signature algorithms: what a key from a JWK Set may verify when the
 /// configuration does not narrow it (`KeySet::from_jwks`'s `allowed`).
@@ -57,7 +59,7 @@ pub struct KeySet {
 struct PinnedKey {
     kid: Option<String>,
     algorithms: Vec<Algorithm>,
-    key: DecodingKey,
+    key: VerifyingKey,
 }
 
 /// Why no key of a [`KeySet`] fits a token's header.
@@ -99,7 +101,7 @@ impl KeySet {
             keys: vec![PinnedKey {
                 kid,
                 algorithms: vec![algorithm],
-                key,
+                key: VerifyingKey::new(algorithm, key),
             }],
         }
     }
@@ -124,15 +126,15 @@ impl KeySet {
         self.keys.iter().filter_map(|k| k.kid.as_deref())
     }
 
-    /// The key that verifies a token with `header`.
-    pub(crate) fn find(&self, header: &Header) -> Result<&DecodingKey, Miss> {
-        let fits = |key: &&PinnedKey| key.algorithms.contains(&header.alg);
-        match &header.kid {
+    /// The key that verifies a token whose header names `alg` and `kid`.
+    pub(crate) fn find(&self, alg: Algorithm, kid: Option<&str>) -> Result<&VerifyingKey, Miss> {
+        let fits = |key: &&PinnedKey| key.algorithms.contains(&alg);
+        match kid {
             Some(kid) => {
                 let key = self
                     .keys
                     .iter()
-                    .find(|key| key.kid.as_deref() == Some(kid.as_str()))
+                    .find(|key| key.kid.as_deref() == Some(kid))
                     .ok_or(Miss::UnknownKid)?;
                 Some(key).filter(fits).map(|k| &k.key).ok_or(Miss::Unusable)
             }
@@ -192,7 +194,7 @@ fn pin(jwk: &Jwk, allowed: &[Algorithm]) -> Option<PinnedKey> {
     if algorithms.is_empty() {
         return None;
     }
-    let key = DecodingKey::from_jwk(jwk).ok()?;
+    let key = VerifyingKey::new(algorithms[0], DecodingKey::from_jwk(jwk).ok()?);
     Some(PinnedKey {
         kid: common.key_id.clone(),
         algorithms,
@@ -223,31 +225,22 @@ mod tests {
         KeySet::from_json(json.as_bytes(), allowed).expect("valid JSON")
     }
 
-    fn header(alg: Algorithm, kid: Option<&str>) -> Header {
-        let mut header = Header::new(alg);
-        header.kid = kid.map(str::to_owned);
-        header
-    }
-
     #[test]
     fn keys_are_pinned_to_their_curve_and_alg() {
         let keys = set(&[ED], &[]);
-        assert!(keys.find(&header(Algorithm::EdDSA, Some("ed"))).is_ok());
+        assert!(keys.find(Algorithm::EdDSA, Some("ed")).is_ok());
         assert_eq!(
-            keys.find(&header(Algorithm::HS256, Some("ed"))).err(),
+            keys.find(Algorithm::HS256, Some("ed")).err(),
             Some(Miss::Unusable)
         );
         assert_eq!(
-            keys.find(&header(Algorithm::EdDSA, Some("other"))).err(),
+            keys.find(Algorithm::EdDSA, Some("other")).err(),
             Some(Miss::UnknownKid)
         );
         // Without `kid`: the one key that fits.
-        assert!(keys.find(&header(Algorithm::EdDSA, None)).is_ok());
+        assert!(keys.find(Algorithm::EdDSA, None).is_ok());
         let two = set(&[ED, &ED.replace(r#""ed""#, r#""ed2""#)], &[]);
-        assert_eq!(
-            two.find(&header(Algorithm::EdDSA, None)).err(),
-            Some(Miss::Unusable)
-        );
+        assert_eq!(two.find(Algorithm::EdDSA, None).err(), Some(Miss::Unusable));
     }
 
     #[test]

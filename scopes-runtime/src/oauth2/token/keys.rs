@@ -4,6 +4,8 @@ use core::fmt;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 
+use super::jws::VerifyingKey;
+
 /// Signing and verification keys, pinned to one algorithm.
 ///
 /// ```
@@ -18,7 +20,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 pub struct JwtKeys {
     pub(super) algorithm: Algorithm,
     pub(super) encoding: Option<EncodingKey>,
-    pub(super) decoding: DecodingKey,
+    pub(super) verifying: VerifyingKey,
 }
 
 impl JwtKeys {
@@ -64,7 +66,10 @@ impl JwtKeys {
         Ok(Self {
             algorithm,
             encoding: Some(EncodingKey::from_secret(secret).map_err(KeyError::Invalid)?),
-            decoding: DecodingKey::from_secret(secret).map_err(KeyError::Invalid)?,
+            verifying: VerifyingKey::new(
+                algorithm,
+                DecodingKey::from_secret(secret).map_err(KeyError::Invalid)?,
+            ),
         })
     }
 
@@ -125,7 +130,7 @@ impl JwtKeys {
         Ok(Self {
             algorithm,
             encoding: encoding.map_err(KeyError::Invalid)?,
-            decoding: decoding.map_err(KeyError::Invalid)?,
+            verifying: VerifyingKey::new(algorithm, decoding.map_err(KeyError::Invalid)?),
         })
     }
 
