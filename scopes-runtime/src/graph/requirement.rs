@@ -227,6 +227,27 @@ impl Alts {
         out
     }
 
+    /// Both requirements, the other one alternative (`mask`): [`and`](Self::and) for a plain
+    /// scope list, in place. Most nodes have one, most paths one alternative: their product is
+    /// an `|`, which spares the evaluator the general product.
+    pub(crate) const fn and_mask(&mut self, mask: u32) {
+        if mask == 0 {
+            return;
+        }
+        if self.len == 1 {
+            self.masks[0] |= mask;
+            return;
+        }
+        let old = *self;
+        self.len = 0;
+        let mut i = 0;
+        while i < old.len {
+            // No more alternatives than before: there is room.
+            absorb(&mut self.masks, &mut self.len, old.masks[i] | mask);
+            i += 1;
+        }
+    }
+
     /// Adds every alternative of one with every alternative of the other to the first `len`
     /// of `masks`; `false` when it runs out of room.
     const fn product_into<const C: usize>(
@@ -332,6 +353,30 @@ mod tests {
         absorbed.or(0b11);
         absorbed.or(0b01);
         assert_eq!(absorbed.as_slice(), [0b01]);
+    }
+
+    #[test]
+    fn and_mask_is_the_product_with_one_alternative() {
+        let mut one = Alts::NONE;
+        one.or(0b1000);
+        for masks in [&[0b01][..], &[0b01, 0b10], &[0b011, 0b101, 0b110], &[]] {
+            let mut alts = Alts::NONE;
+            for &mask in masks {
+                alts.or(mask);
+            }
+            for mask in [0, 0b1000, 0b001, 0b011] {
+                let mut one = Alts::NONE;
+                one.or(mask);
+                let mut in_place = alts;
+                in_place.and_mask(mask);
+                assert_eq!(
+                    in_place.as_slice(),
+                    alts.and(&one).as_slice(),
+                    "{masks:?} & {mask}"
+                );
+            }
+        }
+        let _ = one;
     }
 
     #[test]

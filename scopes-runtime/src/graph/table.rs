@@ -331,12 +331,21 @@ const fn fill(
         }
         i += 1;
     }
-    // The node's own requirement (its scopes are all in `tree` now), joined to the path's.
-    let own = own_alts(node, own_mask, &sums.tree);
-    row.alts = row.alts.and(&own);
+    // The node's own requirement (its scopes are all in `tree` now), joined to the path's:
+    // for a plain list, one alternative of them all, joined in place.
+    let plain = node.alternatives.is_empty();
+    if plain {
+        row.alts.and_mask(own_mask);
+    } else {
+        row.alts = row.alts.and(&own_alts(node, &sums.tree));
+    }
     row.shared = at != parent && row.len == inherited && row.alts.eq(&inherited_alts);
     if !optional {
-        sums.required = sums.required.and(&own);
+        if plain {
+            sums.required.and_mask(own_mask);
+        } else {
+            sums.required = sums.required.and(&own_alts(node, &sums.tree));
+        }
         // A check in the handler's own body does not count: it runs after the refusal.
         if at != 0 && node.checks_scopes {
             sums.checkable |= row.mask;
@@ -354,18 +363,14 @@ const fn fill(
     next
 }
 
-/// The requirement of `node`'s own scopes (`mask`, as bits of `tree`): one alternative of
-/// them all, or the alternatives its `any(..)` expression was normalised to.
-const fn own_alts(node: &NodeInfo, mask: u32, tree: &ScopeSet) -> Alts {
+/// The requirement of the own scopes of `node`, which has an `any(..)` expression: the
+/// alternatives it was normalised to (its scopes are all in `tree`).
+const fn own_alts(node: &NodeInfo, tree: &ScopeSet) -> Alts {
     let mut alts = Alts::NONE;
-    if node.alternatives.is_empty() {
-        alts.or(mask);
-    } else {
-        let mut a = 0;
-        while a < node.alternatives.len() {
-            alts.or(mask_of(node.alternatives[a], tree));
-            a += 1;
-        }
+    let mut a = 0;
+    while a < node.alternatives.len() {
+        alts.or(mask_of(node.alternatives[a], tree));
+        a += 1;
     }
     alts
 }
