@@ -333,19 +333,15 @@ const fn fill(
     }
     // The node's own requirement (its scopes are all in `tree` now), joined to the path's:
     // for a plain list, one alternative of them all, joined in place.
-    let plain = node.alternatives.is_empty();
-    if plain {
-        row.alts.and_mask(own_mask);
+    let own = if node.alternatives.is_empty() {
+        None
     } else {
-        row.alts = row.alts.and(&own_alts(node, &sums.tree));
-    }
+        Some(own_alts(node, &sums.tree))
+    };
+    join(&mut row.alts, &own, own_mask);
     row.shared = at != parent && row.len == inherited && row.alts.eq(&inherited_alts);
     if !optional {
-        if plain {
-            sums.required.and_mask(own_mask);
-        } else {
-            sums.required = sums.required.and(&own_alts(node, &sums.tree));
-        }
+        join(&mut sums.required, &own, own_mask);
         // A check in the handler's own body does not count: it runs after the refusal.
         if at != 0 && node.checks_scopes {
             sums.checkable |= row.mask;
@@ -361,6 +357,15 @@ const fn fill(
         c += 1;
     }
     next
+}
+
+/// Joins a node's own requirement to `alts`: its `any(..)` alternatives (`own`), or for a
+/// plain list (`None`) one alternative of its scopes (`mask`), joined in place.
+const fn join(alts: &mut Alts, own: &Option<Alts>, mask: u32) {
+    match own {
+        Some(own) => *alts = alts.and(own),
+        None => alts.and_mask(mask),
+    }
 }
 
 /// The requirement of the own scopes of `node`, which has an `any(..)` expression: the
