@@ -629,7 +629,7 @@ impl Report {
             for a in &alloc.apps {
                 let _ = writeln!(
                     md,
-                    "| {} | {:.2} | {}–{} | {:.0} | +{:.2} |",
+                    "| {} | {:.2} | {}–{} | {:.0} | {:+.2} |",
                     a.name,
                     a.count,
                     a.min,
